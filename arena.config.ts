@@ -1,0 +1,77 @@
+import config, { type ConfigOptions } from "@colyseus/tools";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import { Redis } from "ioredis";
+import type { Config } from "./config";
+import { Database } from "./infra/database";
+import { EventBus } from "./infra/events";
+import { createLogger } from "./infra/logger";
+import { createPresence, pingPresence } from "./infra/presence";
+import { mountHttp, type Mount } from "./http";
+import { RateLimiter } from "./http/middleware/rate-limit";
+import { TokenService } from "./services/tokens";
+import pkg from "./package.json";
+
+/** Frames over this size are refused by the transport (realtime.md). */
+const MAX_FRAME_BYTES = 16 * 1024;
+
+export interface AppOptions {
+  /** Extra routers, mounted after the product's own (tests use it for fault injection). */
+  mounts?: Mount[];
+}
+
+/**
+ * The composition root: the only place that constructs and wires the product's
+ * objects. `index.ts` listens on what this returns and tests `boot()` the same.
+ */
+export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions {
+  const logger = createLogger(cfg.LOG_LEVEL);
+  const db = new Database(cfg, logger);
+  const { presence, driver } = createPresence(cfg);
+  const redis = cfg.REDIS_URL ? new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  const events = new EventBus(presence);
+  const tokens = new TokenService(cfg, presence);
+  const rateLimiter = new RateLimiter(redis);
+
+  const mounts: Mount[] = [...(options.mounts ?? [])];
+  void events;
+
+  return config({
+    options: {
+      presence,
+      driver,
+      publicAddress: cfg.PUBLIC_ADDRESS,
+      logger,
+      greet: false,
+    },
+    displayLogs: false,
+    rooms: {},
+    initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
+    initializeExpress: (app) =>
+      mountHttp(
+        app,
+        {
+          config: cfg,
+          logger,
+          tokens,
+          rateLimiter,
+          version: pkg.version,
+          probes: [
+            { name: "database", check: () => db.ping() },
+            { name: "presence", check: () => pingPresence(presence) },
+          ],
+        },
+        mounts,
+      ),
+    initializeGameServer: (server) => {
+      server.onShutdown(async () => {
+        redis?.disconnect();
+        await db.stop();
+        logger.info("shutdown complete");
+      });
+    },
+    beforeListen: async () => {
+      await db.start();
+      logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
+    },
+  });
+}

@@ -1,0 +1,7 @@
+import { EmailToken, OutboxEmail, PreverifiedEmail } from "./email.entity";
+import { RefreshToken, RevokedToken, Session } from "./session.entity";
+import { User } from "./user.entity";
+
+export { EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User };
+
+export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail];

@@ -1,0 +1,35 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
+import type { Role } from "../services/tokens";
+
+@Entity("users")
+export class User {
+  @PrimaryGeneratedColumn("uuid")
+  id!: string;
+
+  @Column({ type: "text" })
+  username!: string;
+
+  @Column({ type: "text" })
+  email!: string;
+
+  @Column({ name: "password_hash", type: "text" })
+  passwordHash!: string;
+
+  @Column({ type: "text", array: true, default: () => "'{player}'" })
+  roles!: Role[];
+
+  @Column({ name: "is_active", type: "boolean", default: true })
+  isActive!: boolean;
+
+  @Column({ name: "is_verified", type: "boolean", default: false })
+  isVerified!: boolean;
+
+  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
+  updatedAt!: Date;
+
+  @Column({ name: "last_login_at", type: "timestamptz", nullable: true })
+  lastLoginAt!: Date | null;
+}

@@ -1,0 +1,117 @@
+import crypto from "node:crypto";
+import jwt from "jsonwebtoken";
+import type { Presence } from "@colyseus/core";
+import type { Config } from "../config";
+import { unauthenticated } from "./errors";
+
+export const ROLES = ["player", "maintainer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** What a verified access token tells the server about its bearer. */
+export interface AuthClaims {
+  userId: string;
+  roles: Role[];
+  jti: string;
+  /** The session (refresh-token family) this token belongs to. */
+  sessionId: string;
+  siteId?: string;
+  expiresAt: number;
+}
+
+export interface Revocation {
+  userId: string;
+  /** When set, only this session; otherwise every session of the user except `keepSessionId`. */
+  sessionId?: string;
+  keepSessionId?: string;
+  jti?: string;
+}
+
+const ALGORITHM = "HS256";
+const ISSUER = "tavern";
+const AUDIENCE = "tavern-api";
+export const REVOCATION_CHANNEL = "auth.revoked";
+
+/**
+ * Issues and verifies access tokens: one verifier for REST middleware and for the
+ * rooms' `onAuth`, pinning algorithm, issuer and audience, requiring `sub`, `jti`,
+ * `exp`, and consulting revocations kept in presence (so they span processes).
+ */
+export class TokenService {
+  constructor(
+    private readonly config: Pick<Config, "JWT_SECRET" | "JWT_TTL">,
+    private readonly presence: Presence,
+  ) {}
+
+  get accessTtlSeconds(): number {
+    return this.config.JWT_TTL;
+  }
+
+  issueAccessToken(user: { id: string; roles: Role[] }, sessionId: string, siteId?: string): string {
+    return jwt.sign({ roles: user.roles, sid: sessionId, ...(siteId ? { site_id: siteId } : {}) }, this.config.JWT_SECRET, {
+      algorithm: ALGORITHM,
+      subject: user.id,
+      jwtid: crypto.randomUUID(),
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      expiresIn: this.config.JWT_TTL,
+    });
+  }
+
+  /** Verifies signature, claims and revocation; throws 401 `unauthenticated` otherwise. */
+  async verifyAccessToken(token: string): Promise<AuthClaims> {
+    let payload: jwt.JwtPayload;
+    try {
+      const decoded = jwt.verify(token, this.config.JWT_SECRET, {
+        algorithms: [ALGORITHM],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+      });
+      if (typeof decoded === "string") throw new Error("not a JSON payload");
+      payload = decoded;
+    } catch {
+      throw unauthenticated("The access token is invalid or expired.");
+    }
+    const { sub, jti, exp, sid, roles } = payload;
+    if (typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number" || typeof sid !== "string") {
+      throw unauthenticated("The access token lacks required claims.");
+    }
+    const [jtiRevoked, sessionRevoked] = await Promise.all([
+      this.presence.exists(`revoked:jti:${jti}`),
+      this.presence.exists(`revoked:sid:${sid}`),
+    ]);
+    if (jtiRevoked || sessionRevoked) throw unauthenticated("The access token was revoked.");
+    return {
+      userId: sub,
+      roles: Array.isArray(roles) ? roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)) : [],
+      jti,
+      sessionId: sid,
+      siteId: typeof payload.site_id === "string" ? payload.site_id : undefined,
+      expiresAt: exp,
+    };
+  }
+
+  /**
+   * Marks access tokens revoked in presence for as long as they could still be valid,
+   * and tells every process so that live connections are closed (4401).
+   */
+  async revoke(revocation: Revocation, sessionIds: string[] = []): Promise<void> {
+    const ttl = this.config.JWT_TTL + 5;
+    const writes: Promise<unknown>[] = [];
+    if (revocation.jti) writes.push(Promise.resolve(this.presence.setex(`revoked:jti:${revocation.jti}`, "1", ttl)));
+    for (const sid of sessionIds) writes.push(Promise.resolve(this.presence.setex(`revoked:sid:${sid}`, "1", ttl)));
+    await Promise.all(writes);
+    await this.presence.publish(REVOCATION_CHANNEL, revocation);
+  }
+}
+
+/** Whether a live connection authenticated with `claims` is hit by `revocation`. */
+export function isRevokedBy(claims: AuthClaims, revocation: Revocation): boolean {
+  if (claims.userId !== revocation.userId) return false;
+  if (revocation.jti && revocation.jti === claims.jti) return true;
+  if (revocation.sessionId) return revocation.sessionId === claims.sessionId;
+  if (revocation.jti) return false;
+  return claims.sessionId !== revocation.keepSessionId;
+}
+
+export const hasRole = (claims: AuthClaims, ...roles: Role[]) =>
+  claims.roles.includes("admin") || roles.some((r) => claims.roles.includes(r));
