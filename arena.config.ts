@@ -8,6 +8,10 @@ import { createLogger } from "./infra/logger";
 import { createPresence, pingPresence } from "./infra/presence";
 import { mountHttp, type Mount } from "./http";
 import { RateLimiter } from "./http/middleware/rate-limit";
+import { authRoutes, userRoutes } from "./http/auth.routes";
+import { AccountService } from "./services/accounts";
+import { PasswordHasher } from "./services/passwords";
+import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
 import pkg from "./package.json";
 
@@ -31,9 +35,14 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const events = new EventBus(presence);
   const tokens = new TokenService(cfg, presence);
   const rateLimiter = new RateLimiter(redis);
-
-  const mounts: Mount[] = [...(options.mounts ?? [])];
+  const passwords = new PasswordHasher(cfg);
+  const sessions = new SessionService(db, tokens, cfg);
+  const accounts = new AccountService(db, passwords, sessions, {
+    requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION,
+  });
   void events;
+
+  const mounts: Mount[] = [authRoutes(accounts, sessions), userRoutes(accounts), ...(options.mounts ?? [])];
 
   return config({
     options: {
@@ -71,6 +80,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     },
     beforeListen: async () => {
       await db.start();
+      await sessions.restoreRevocations(cfg.JWT_TTL);
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

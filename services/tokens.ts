@@ -102,6 +102,15 @@ export class TokenService {
     await Promise.all(writes);
     await this.presence.publish(REVOCATION_CHANNEL, revocation);
   }
+
+  /** Re-marks durable revocations in presence, without announcing them again. */
+  async restore(sessionIds: string[], jtis: string[]): Promise<void> {
+    const ttl = this.config.JWT_TTL + 5;
+    await Promise.all([
+      ...sessionIds.map((sid) => this.presence.setex(`revoked:sid:${sid}`, "1", ttl)),
+      ...jtis.map((jti) => this.presence.setex(`revoked:jti:${jti}`, "1", ttl)),
+    ]);
+  }
 }
 
 /** Whether a live connection authenticated with `claims` is hit by `revocation`. */

@@ -1,0 +1,107 @@
+import { type EntityManager, QueryFailedError } from "typeorm";
+import { PreverifiedEmail } from "../entities/email.entity";
+import { User } from "../entities/user.entity";
+import type { Database } from "../infra/database";
+import { toUser, type TokenPairView, type UserView } from "./accounts.schemas";
+import { conflict, DomainError, notFound } from "./errors";
+import { passwordWeakness, type PasswordHasher } from "./passwords";
+import type { SessionService } from "./sessions";
+import type { AuthClaims } from "./tokens";
+
+export interface AccountPolicy {
+  requireEmailVerification: boolean;
+}
+
+/** Hooks other account flows plug into (verification mail on register). */
+export interface RegistrationHooks {
+  afterRegister?: (manager: EntityManager, user: User) => Promise<void>;
+}
+
+/** Registration, login and the caller's own account. */
+export class AccountService {
+  constructor(
+    private readonly db: Database,
+    private readonly passwords: PasswordHasher,
+    private readonly sessions: SessionService,
+    private readonly policy: AccountPolicy,
+    private readonly hooks: RegistrationHooks = {},
+  ) {}
+
+  async register(input: { username: string; email: string; password: string }): Promise<UserView> {
+    const weakness = passwordWeakness(input.password, input.username, input.email);
+    if (weakness) throw weakPassword(weakness);
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = await this.db.transaction(async (m) => {
+      await this.assertAvailable(m, input.username, input.email);
+      const preverified = await m
+        .createQueryBuilder(PreverifiedEmail, "p")
+        .where("p.email = lower(:email) AND p.expires_at > now()", { email: input.email })
+        .getOne();
+      const created = await insertUnique(m, {
+        username: input.username,
+        email: input.email,
+        passwordHash,
+        isVerified: preverified !== null,
+      });
+      if (preverified) await m.delete(PreverifiedEmail, { email: preverified.email });
+      if (!created.isVerified) await this.hooks.afterRegister?.(m, created);
+      return created;
+    });
+    return toUser(user);
+  }
+
+  async login(input: { username: string; password: string }): Promise<TokenPairView> {
+    const user = await this.findByLogin(input.username);
+    const ok = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyNothing(input.password);
+    if (!user || !ok) throw new DomainError(401, "invalid_credentials", "The username or password is wrong.");
+    if (!user.isActive) throw new DomainError(401, "account_disabled", "This account is disabled.");
+    if (this.policy.requireEmailVerification && !user.isVerified) {
+      throw new DomainError(403, "email_not_verified", "Verify your email address before logging in.");
+    }
+    return this.db.transaction(async (m) => {
+      user.lastLoginAt = new Date();
+      await m.update(User, { id: user.id }, { lastLoginAt: user.lastLoginAt });
+      return this.sessions.open(m, user);
+    });
+  }
+
+  async me(claims: AuthClaims): Promise<UserView> {
+    const user = await this.db.manager.findOneBy(User, { id: claims.userId });
+    if (!user) throw notFound("user");
+    return toUser(user);
+  }
+
+  private findByLogin(login: string): Promise<User | null> {
+    return this.db.manager
+      .createQueryBuilder(User, "u")
+      .where(login.includes("@") ? "lower(u.email) = lower(:login)" : "lower(u.username) = lower(:login)", { login })
+      .getOne();
+  }
+
+  private async assertAvailable(m: EntityManager, username: string, email: string) {
+    const taken = await m
+      .createQueryBuilder(User, "u")
+      .select(["u.username", "u.email"])
+      .where("lower(u.username) = lower(:username) OR lower(u.email) = lower(:email)", { username, email })
+      .getMany();
+    if (taken.some((u) => u.username.toLowerCase() === username.toLowerCase())) throw usernameTaken();
+    if (taken.some((u) => u.email.toLowerCase() === email.toLowerCase())) throw emailTaken();
+  }
+}
+
+export const weakPassword = (reason: string) =>
+  new DomainError(400, "weak_password", `The password ${reason}.`, [{ field: "password", message: reason }]);
+const usernameTaken = () => conflict("username_taken", "This username is already taken.");
+const emailTaken = () => conflict("email_taken", "This email is already registered.");
+
+/** Inserts a user; a concurrent duplicate caught by the unique indexes is the same 409. */
+export async function insertUnique(m: EntityManager, fields: Partial<User>): Promise<User> {
+  try {
+    return await m.save(m.create(User, fields));
+  } catch (err) {
+    const constraint = err instanceof QueryFailedError ? (err.driverError as { constraint?: string }).constraint : undefined;
+    if (constraint === "users_username_lower") throw usernameTaken();
+    if (constraint === "users_email_lower") throw emailTaken();
+    throw err;
+  }
+}
