@@ -1,7 +1,8 @@
+import { Background, Character } from "./character.entity";
 import { EmailToken, OutboxEmail, PreverifiedEmail } from "./email.entity";
 import { RefreshToken, RevokedToken, Session } from "./session.entity";
 import { User } from "./user.entity";
 
-export { EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User };
+export { Background, Character, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User };
 
-export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail];
+export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character];
