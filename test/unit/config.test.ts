@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, loadConfig, parseDurationSeconds } from "../../config";
+
+const memory = { DATABASE_URL: "pglite://memory" };
+
+describe("configuration", () => {
+  it("fills every variable with its documented default", () => {
+    const c = loadConfig(memory);
+    assert.equal(c.PORT, 2567);
+    assert.equal(c.JWT_TTL, 900);
+    assert.equal(c.REFRESH_TTL, 30 * 86400);
+    assert.equal(c.WORLD_ZONE_ID, "starter");
+    assert.equal(c.WORLD_TICK_RATE, 20);
+    assert.equal(c.WS_MAX_MESSAGES_PER_SECOND, 30);
+    assert.equal(c.REQUIRE_EMAIL_VERIFICATION, false);
+    assert.equal(c.CORS_ORIGINS, "*");
+    assert.equal(c.JWT_SECRET.length, 64);
+  });
+
+  it("names every invalid variable at once", () => {
+    assert.throws(
+      () => loadConfig({ ...memory, PORT: "eighty", WORLD_TICK_RATE: "0", REDIS_URL: "http://x", JWT_TTL: "soon" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const vars = err.problems.map((p) => p.split(":")[0]).sort();
+        assert.deepEqual(vars, ["JWT_TTL", "PORT", "REDIS_URL", "WORLD_TICK_RATE"]);
+        return true;
+      },
+    );
+  });
+
+  it("refuses to start in production without JWT_SECRET", () => {
+    assert.throws(
+      () => loadConfig({ ...memory, NODE_ENV: "production", PAYMENT_WEBHOOK_SECRET: "x".repeat(32) }),
+      (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.startsWith("JWT_SECRET")),
+    );
+  });
+
+  it("reads durations with units", () => {
+    assert.equal(parseDurationSeconds("15m"), 900);
+    assert.equal(parseDurationSeconds("30d"), 2_592_000);
+    assert.equal(parseDurationSeconds("45"), 45);
+    assert.equal(loadConfig({ ...memory, JWT_TTL: "2h" }).JWT_TTL, 7200);
+  });
+
+  it("parses CORS_ORIGINS as a list", () => {
+    assert.deepEqual(loadConfig({ ...memory, CORS_ORIGINS: "https://a.test, https://b.test" }).CORS_ORIGINS, [
+      "https://a.test",
+      "https://b.test",
+    ]);
+  });
+
+  it("keeps a generated development secret in DATA_DIR across restarts", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-config-"));
+    try {
+      const first = loadConfig({ DATA_DIR: dir }).JWT_SECRET;
+      assert.equal(loadConfig({ DATA_DIR: dir }).JWT_SECRET, first);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
