@@ -76,6 +76,9 @@ const schema = z.object({
 
 type Parsed = z.infer<typeof schema>;
 
+/** Every variable the server reads (`.env.example` documents each). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export type Config = Omit<Parsed, "JWT_SECRET" | "PAYMENT_WEBHOOK_SECRET" | "CORS_ORIGINS"> & {
   JWT_SECRET: string;
   PAYMENT_WEBHOOK_SECRET: string;

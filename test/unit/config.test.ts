@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ConfigError, loadConfig, parseDurationSeconds } from "../../config";
+import { CONFIG_VARIABLES, ConfigError, loadConfig, parseDurationSeconds } from "../../config";
 
 const memory = { DATABASE_URL: "pglite://memory" };
 
@@ -61,5 +61,11 @@ describe("configuration", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it(".env.example documents every variable the server reads", () => {
+    const example = fs.readFileSync(path.resolve(__dirname, "../../.env.example"), "utf8");
+    const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
+    assert.deepEqual(CONFIG_VARIABLES.filter((v) => !documented.has(v)), []);
   });
 });
