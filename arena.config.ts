@@ -9,7 +9,11 @@ import { createPresence, pingPresence } from "./infra/presence";
 import { mountHttp, type Mount } from "./http";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { authRoutes, userRoutes } from "./http/auth.routes";
+import { backgroundRoutes } from "./http/backgrounds.routes";
+import { characterRoutes } from "./http/characters.routes";
 import { AccountService } from "./services/accounts";
+import { BackgroundService } from "./services/backgrounds";
+import { CharacterService } from "./services/characters";
 import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
@@ -42,7 +46,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   });
   void events;
 
-  const mounts: Mount[] = [authRoutes(accounts, sessions), userRoutes(accounts), ...(options.mounts ?? [])];
+  const backgrounds = new BackgroundService(db);
+  const characters = new CharacterService(db, presence, events, backgrounds, cfg);
+  const mounts: Mount[] = [authRoutes(accounts, sessions), userRoutes(accounts), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
 
   return config({
     options: {

@@ -1,0 +1,47 @@
+import type { CharacterService } from "../services/characters";
+import {
+  characterIdParams,
+  characterView,
+  createCharacterBody,
+  publicCharactersQuery,
+  publicCharacterView,
+  updateCharacterBody,
+} from "../services/characters.schemas";
+import { page, pageOf, pageQuery, type Routes } from "./route";
+
+export function characterRoutes(characters: CharacterService) {
+  return (r: Routes) => {
+    r.add(
+      { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" } },
+      ({ auth, body }) => characters.create(auth, body),
+    );
+    r.add(
+      { method: "get", path: "/characters", tag: "characters", summary: "The caller's characters (cached; X-Cache: hit|miss)", auth: true, query: pageQuery, response: pageOf(characterView) },
+      async ({ auth, query, res }) => {
+        const { items, total, cache } = await characters.listOwn(auth, query);
+        res.setHeader("X-Cache", cache);
+        return page(items, total, query);
+      },
+    );
+    // Registered before /characters/:id so that "public" is not taken for an id.
+    r.add(
+      { method: "get", path: "/characters/public", tag: "characters", summary: "Public characters by name substring and tag", auth: true, query: publicCharactersQuery, response: pageOf(publicCharacterView) },
+      async ({ query }) => {
+        const { items, total } = await characters.listPublic(query);
+        return page(items, total, query);
+      },
+    );
+    r.add(
+      { method: "get", path: "/characters/:id", tag: "characters", summary: "A character: full view for owner and staff, public view of a public one", auth: true, params: characterIdParams, response: characterView.or(publicCharacterView), errors: { 403: "forbidden", 404: "not_found" } },
+      ({ auth, params }) => characters.get(auth, params.id),
+    );
+    r.add(
+      { method: "patch", path: "/characters/:id", tag: "characters", summary: "Edit one's own character", auth: true, params: characterIdParams, body: updateCharacterBody, response: characterView, errors: { 403: "forbidden", 404: "not_found" } },
+      ({ auth, params, body }) => characters.update(auth, params.id, body),
+    );
+    r.add(
+      { method: "delete", path: "/characters/:id", tag: "characters", summary: "Delete a character (owner or admin)", auth: true, params: characterIdParams, status: 204, errors: { 403: "forbidden", 404: "not_found" } },
+      ({ auth, params }) => characters.remove(auth, params.id),
+    );
+  };
+}

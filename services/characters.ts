@@ -1,0 +1,177 @@
+import crypto from "node:crypto";
+import type { Presence } from "@colyseus/core";
+import type { EntityManager } from "typeorm";
+import type { Config } from "../config";
+import { Character, type Ending, type StartSet } from "../entities/character.entity";
+import type { Database } from "../infra/database";
+import type { EventBus } from "../infra/events";
+import type { BackgroundService } from "./backgrounds";
+import { isUuid } from "./backgrounds.schemas";
+import {
+  toCharacter,
+  toPublicCharacter,
+  type CharacterView,
+  type CreateCharacterInput,
+  type PublicCharactersQuery,
+  type PublicCharacterView,
+  type UpdateCharacterInput,
+} from "./characters.schemas";
+import { forbidden, notFound } from "./errors";
+import { assertOwnerOr, isOwnerOr } from "./ownership";
+import type { AuthClaims } from "./tokens";
+
+/** Presence key of a user's cached character list; whoever writes their characters deletes it. */
+export const characterCacheKey = (userId: string) => `characters:user:${userId}`;
+
+export interface CharacterCreatedEvent {
+  character_id: string;
+  owner_id: string;
+  name: string;
+  zone_id: string;
+}
+
+export type CacheStatus = "hit" | "miss";
+
+interface Paged<T> {
+  items: T[];
+  total: number;
+}
+
+type Settings = Pick<Config, "DEFAULT_CHARACTER_CLASS" | "WORLD_ZONE_ID" | "CHARACTER_CACHE_TTL">;
+
+/** Players' characters: creation, their own cached list, the public catalogue, edits. */
+export class CharacterService {
+  constructor(
+    private readonly db: Database,
+    private readonly presence: Presence,
+    private readonly events: EventBus,
+    private readonly backgrounds: BackgroundService,
+    private readonly settings: Settings,
+  ) {}
+
+  async create(claims: AuthClaims, input: CreateCharacterInput): Promise<CharacterView> {
+    const character = await this.db.transaction(async (m) => {
+      if (input.background_id) await this.backgrounds.assertExists(m, input.background_id);
+      return m.save(
+        m.create(Character, {
+          ownerId: claims.userId,
+          name: input.name,
+          class: input.class ?? this.settings.DEFAULT_CHARACTER_CLASS,
+          backgroundId: input.background_id ?? null,
+          description: input.description ?? "",
+          greeting: input.greeting ?? "",
+          isPublic: input.is_public ?? false,
+          tags: input.tags ?? [],
+          zoneId: this.settings.WORLD_ZONE_ID,
+          x: 0,
+          y: 0,
+          startSets: withIds<StartSet>(input.start_sets ?? []),
+          endings: withIds<Ending>(input.endings ?? []),
+        }),
+      );
+    });
+    await this.invalidate(character.ownerId);
+    await this.events.publish<CharacterCreatedEvent>("character.created", {
+      character_id: character.id,
+      owner_id: character.ownerId,
+      name: character.name,
+      zone_id: character.zoneId,
+    });
+    return toCharacter(character);
+  }
+
+  /** The caller's characters, oldest first, from the presence cache when it holds them. */
+  async listOwn(claims: AuthClaims, page: { limit: number; offset: number }): Promise<Paged<CharacterView> & { cache: CacheStatus }> {
+    const key = characterCacheKey(claims.userId);
+    const cached = (await this.presence.get(key)) as string | null | undefined;
+    let all: CharacterView[];
+    let cache: CacheStatus = "hit";
+    if (cached) {
+      all = JSON.parse(cached) as CharacterView[];
+    } else {
+      cache = "miss";
+      const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
+      all = rows.map(toCharacter);
+      await this.presence.setex(key, JSON.stringify(all), this.settings.CHARACTER_CACHE_TTL);
+    }
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache };
+  }
+
+  async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {
+    const qb = this.db.manager.createQueryBuilder(Character, "c").where("c.is_public");
+    if (query.q) qb.andWhere("c.name ILIKE :pattern ESCAPE '\\'", { pattern: `%${escapeLike(query.q)}%` });
+    if (query.tag) qb.andWhere(":tag = ANY(c.tags)", { tag: query.tag });
+    const [rows, total] = await qb
+      .orderBy("c.created_at", "DESC")
+      .addOrderBy("c.id", "ASC")
+      .take(query.limit)
+      .skip(query.offset)
+      .getManyAndCount();
+    return { items: rows.map(toPublicCharacter), total };
+  }
+
+  /** Owner and staff see everything; others only a public character, and only its public view. */
+  async get(claims: AuthClaims, id: string): Promise<CharacterView | PublicCharacterView> {
+    const character = await find(this.db.manager, id);
+    if (isOwnerOr(claims, character.ownerId, "operator")) return toCharacter(character);
+    if (!character.isPublic) throw forbidden();
+    return toPublicCharacter(character);
+  }
+
+  async update(claims: AuthClaims, id: string, input: UpdateCharacterInput): Promise<CharacterView> {
+    const character = await this.db.transaction(async (m) => {
+      const found = await find(m, id, true);
+      assertOwnerOr(claims, found.ownerId);
+      if (input.background_id) await this.backgrounds.assertExists(m, input.background_id);
+      Object.assign(found, definedOnly({
+        name: input.name,
+        class: input.class,
+        backgroundId: input.background_id,
+        description: input.description,
+        greeting: input.greeting,
+        isPublic: input.is_public,
+        tags: input.tags,
+        imageUrl: input.image_url,
+        oneLineIntro: input.one_line_intro,
+        startSets: input.start_sets && withIds<StartSet>(input.start_sets),
+        endings: input.endings && withIds<Ending>(input.endings),
+      }));
+      return m.save(found);
+    });
+    await this.invalidate(character.ownerId);
+    return toCharacter(character);
+  }
+
+  async remove(claims: AuthClaims, id: string): Promise<void> {
+    const ownerId = await this.db.transaction(async (m) => {
+      const found = await find(m, id, true);
+      assertOwnerOr(claims, found.ownerId, "admin");
+      await m.delete(Character, { id: found.id });
+      return found.ownerId;
+    });
+    await this.invalidate(ownerId);
+  }
+
+  private async invalidate(ownerId: string): Promise<void> {
+    await this.presence.del(characterCacheKey(ownerId));
+  }
+}
+
+async function find(m: EntityManager, id: string, forUpdate = false): Promise<Character> {
+  const character = isUuid(id)
+    ? await m.findOne(Character, { where: { id }, ...(forUpdate && { lock: { mode: "pessimistic_write" as const } }) })
+    : null;
+  if (!character) throw notFound("character");
+  return character;
+}
+
+/** Start sets and endings are addressed by id; the server names those the client did not. */
+function withIds<T extends { id: string }>(items: (Omit<T, "id"> & { id?: string })[]): T[] {
+  return items.map((item) => ({ ...item, id: item.id ?? crypto.randomUUID() }) as T);
+}
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
