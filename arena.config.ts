@@ -1,4 +1,5 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
+import type { Presence } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
@@ -8,10 +9,18 @@ import { createLogger } from "./infra/logger";
 import { createPresence, pingPresence } from "./infra/presence";
 import { mountHttp, type Mount } from "./http";
 import { RateLimiter } from "./http/middleware/rate-limit";
-import { authRoutes, userRoutes } from "./http/auth.routes";
+import { adminRoutes } from "./http/admin.routes";
+import { authRoutes } from "./http/auth.routes";
+import { userRoutes } from "./http/users.routes";
+import type { Logger } from "./infra/logger";
+import { Mailer } from "./infra/mailer";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
 import { AccountService } from "./services/accounts";
+import { AdminUsers } from "./services/admin-users";
+import { EmailFlows } from "./services/email-flows";
+import { Outbox } from "./services/outbox";
+import { UserDirectory } from "./services/users";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { PasswordHasher } from "./services/passwords";
@@ -37,18 +46,13 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const { presence, driver } = createPresence(cfg);
   const redis = cfg.REDIS_URL ? new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   const events = new EventBus(presence);
-  const tokens = new TokenService(cfg, presence);
   const rateLimiter = new RateLimiter(redis);
-  const passwords = new PasswordHasher(cfg);
-  const sessions = new SessionService(db, tokens, cfg);
-  const accounts = new AccountService(db, passwords, sessions, {
-    requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION,
-  });
+  const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
   void events;
 
   const backgrounds = new BackgroundService(db);
   const characters = new CharacterService(db, presence, events, backgrounds, cfg);
-  const mounts: Mount[] = [authRoutes(accounts, sessions), userRoutes(accounts), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
+  const mounts: Mount[] = [authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }), userRoutes(accounts, directory), adminRoutes(adminUsers, outbox), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
 
   return config({
     options: {
@@ -80,6 +84,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     initializeGameServer: (server) => {
       server.onShutdown(async () => {
         redis?.disconnect();
+        await outbox.stop();
         await db.stop();
         logger.info("shutdown complete");
       });
@@ -87,7 +92,37 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     beforeListen: async () => {
       await db.start();
       await sessions.restoreRevocations(cfg.JWT_TTL);
+      const admin = bootstrapAdmin(cfg);
+      if (admin) logger.info({ username: (await adminUsers.ensureAdmin(admin)).username }, "bootstrap admin ensured");
+      outbox.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
+}
+
+/**
+ * The account services, wired once for the server and for the CLI (which must act
+ * exactly as the API does: same policy, same outbox, same revocations).
+ */
+export function createAccountServices(cfg: Config, db: Database, presence: Presence, logger: Logger) {
+  const tokens = new TokenService(cfg, presence);
+  const passwords = new PasswordHasher(cfg);
+  const sessions = new SessionService(db, tokens, cfg);
+  const outbox = new Outbox(db, new Mailer(cfg), logger);
+  const emailFlows = new EmailFlows(db, outbox, passwords, sessions, cfg);
+  const accounts = new AccountService(
+    db,
+    passwords,
+    sessions,
+    { requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION },
+    cfg.REQUIRE_EMAIL_VERIFICATION ? { afterRegister: (m, user) => emailFlows.sendVerification(m, user.email, user.id) } : {},
+  );
+  const directory = new UserDirectory(db);
+  const adminUsers = new AdminUsers(db, accounts, sessions);
+  return { tokens, passwords, sessions, outbox, emailFlows, accounts, directory, adminUsers };
+}
+
+function bootstrapAdmin(cfg: Config) {
+  const { BOOTSTRAP_ADMIN_USERNAME: username, BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: password } = cfg;
+  return username && email && password ? { username, email, password } : undefined;
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
+import type { OutboxEmail } from "../entities/email.entity";
 import type { User } from "../entities/user.entity";
+import { pageQuery } from "../http/route";
 import { ROLES } from "./tokens";
 
 export const username = z
@@ -14,6 +16,25 @@ export const password = z.string().min(1).max(1024);
 export const registerBody = z.strictObject({ username, email, password }).meta({ id: "RegisterRequest" });
 export const loginBody = z.strictObject({ username: z.string().min(1).max(254), password }).meta({ id: "LoginRequest" });
 export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
+export const emailBody = z.strictObject({ email }).meta({ id: "EmailRequest" });
+const emailToken = z.string().min(1).max(512);
+export const verifyEmailBody = z.strictObject({ token: emailToken }).meta({ id: "VerifyEmailRequest" });
+export const resetPasswordBody = z.strictObject({ token: emailToken, new_password: password }).meta({ id: "ResetPasswordRequest" });
+export const changePasswordBody = z
+  .strictObject({ current_password: password, new_password: password })
+  .meta({ id: "ChangePasswordRequest" });
+
+export const userSearchQuery = pageQuery.extend({ q: z.string().max(32).optional() });
+export const adminUserQuery = pageQuery.extend({ q: z.string().max(254).optional(), role: z.enum(ROLES).optional() });
+export const userIdParams = z.strictObject({ id: z.string() });
+export const adminUserPatch = z
+  .strictObject({ roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(), is_active: z.boolean().optional() })
+  .meta({ id: "AdminUserPatch" });
+
+/** The one body of the mail-sending routes, so that it never tells whether an address is known. */
+export const acceptedView = z.object({ status: z.literal("accepted"), detail: z.string() }).meta({ id: "Accepted" });
+export type AcceptedView = z.infer<typeof acceptedView>;
+export const emailVerifiedView = z.object({ email: z.string(), verified: z.literal(true) }).meta({ id: "EmailVerified" });
 
 export const userView = z
   .object({
@@ -49,4 +70,31 @@ export const toUser = (u: User): UserView => ({
   is_verified: u.isVerified,
   created_at: u.createdAt.toISOString(),
   last_login_at: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+});
+
+export const userSummaryView = z.object({ id: z.uuid(), username: z.string() }).meta({ id: "UserSummary" });
+export const publicUserView = z.object({ id: z.uuid(), username: z.string(), created_at: z.string() }).meta({ id: "PublicUser" });
+
+export const toUserSummary = (u: User) => ({ id: u.id, username: u.username });
+export const toPublicUser = (u: User) => ({ id: u.id, username: u.username, created_at: u.createdAt.toISOString() });
+
+export const outboxEmailView = z
+  .object({
+    id: z.uuid(),
+    to: z.string(),
+    subject: z.string(),
+    body: z.string(),
+    status: z.enum(["pending", "sent", "failed"]),
+    created_at: z.string(),
+  })
+  .meta({ id: "OutboxEmail" });
+export type OutboxEmailView = z.infer<typeof outboxEmailView>;
+
+export const toOutboxEmail = (o: OutboxEmail): OutboxEmailView => ({
+  id: o.id,
+  to: o.to,
+  subject: o.subject,
+  body: o.body,
+  status: o.status,
+  created_at: o.createdAt.toISOString(),
 });

@@ -6,7 +6,7 @@ import { toUser, type TokenPairView, type UserView } from "./accounts.schemas";
 import { conflict, DomainError, notFound } from "./errors";
 import { passwordWeakness, type PasswordHasher } from "./passwords";
 import type { SessionService } from "./sessions";
-import type { AuthClaims } from "./tokens";
+import type { AuthClaims, Role } from "./tokens";
 
 export interface AccountPolicy {
   requireEmailVerification: boolean;
@@ -27,7 +27,15 @@ export class AccountService {
     private readonly hooks: RegistrationHooks = {},
   ) {}
 
-  async register(input: { username: string; email: string; password: string }): Promise<UserView> {
+  register(input: { username: string; email: string; password: string }): Promise<UserView> {
+    return this.create(input);
+  }
+
+  /** Registration, and account creation by operators (CLI, bootstrap admin) with roles. */
+  async create(
+    input: { username: string; email: string; password: string },
+    options: { roles?: Role[]; verified?: boolean } = {},
+  ): Promise<UserView> {
     const weakness = passwordWeakness(input.password, input.username, input.email);
     if (weakness) throw weakPassword(weakness);
     const passwordHash = await this.passwords.hash(input.password);
@@ -41,7 +49,8 @@ export class AccountService {
         username: input.username,
         email: input.email,
         passwordHash,
-        isVerified: preverified !== null,
+        roles: withPlayer(options.roles ?? []),
+        isVerified: options.verified === true || preverified !== null,
       });
       if (preverified) await m.delete(PreverifiedEmail, { email: preverified.email });
       if (!created.isVerified) await this.hooks.afterRegister?.(m, created);
@@ -71,6 +80,23 @@ export class AccountService {
     return toUser(user);
   }
 
+  /** Keeps the caller's session and ends every other one, as a password change should. */
+  async changePassword(claims: AuthClaims, input: { current_password: string; new_password: string }): Promise<void> {
+    const user = await this.db.manager.findOneBy(User, { id: claims.userId });
+    if (!user) throw notFound("user");
+    if (!(await this.passwords.verify(user.passwordHash, input.current_password))) {
+      throw new DomainError(401, "invalid_credentials", "The current password is wrong.");
+    }
+    const weakness = passwordWeakness(input.new_password, user.username, user.email);
+    if (weakness) throw weakPassword(weakness, "new_password");
+    const passwordHash = await this.passwords.hash(input.new_password);
+    const revokeLive = await this.db.transaction(async (m) => {
+      await m.update(User, { id: user.id }, { passwordHash });
+      return this.sessions.revokeAll(m, user.id, claims.sessionId);
+    });
+    await revokeLive();
+  }
+
   private findByLogin(login: string): Promise<User | null> {
     return this.db.manager
       .createQueryBuilder(User, "u")
@@ -89,8 +115,11 @@ export class AccountService {
   }
 }
 
-export const weakPassword = (reason: string) =>
-  new DomainError(400, "weak_password", `The password ${reason}.`, [{ field: "password", message: reason }]);
+export const weakPassword = (reason: string, field = "password") =>
+  new DomainError(400, "weak_password", `The password ${reason}.`, [{ field, message: reason }]);
+
+/** Every user is a player (api.md); other roles come on top. */
+export const withPlayer = (roles: Role[]): Role[] => [...new Set<Role>(["player", ...roles])];
 const usernameTaken = () => conflict("username_taken", "This username is already taken.");
 const emailTaken = () => conflict("email_taken", "This email is already registered.");
 

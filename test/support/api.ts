@@ -1,3 +1,4 @@
+import { TEST_ENV } from "./backend";
 import { baseUrl } from "./server";
 
 export interface ApiResponse<T = any> {
@@ -6,11 +7,11 @@ export interface ApiResponse<T = any> {
   body: T;
 }
 
-/** A plain HTTP call against the test server; JSON in, JSON (or problem JSON) out. */
+/** A plain HTTP call against the test server (or `base`, a spawned one); JSON in, JSON (or problem JSON) out. */
 export async function api<T = any>(
   method: string,
   path: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string } = {},
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; raw?: string; base?: string } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -22,7 +23,7 @@ export async function api<T = any>(
     body = JSON.stringify(options.body);
     headers["content-type"] = "application/json";
   }
-  const res = await fetch(baseUrl() + path, { method, headers, body });
+  const res = await fetch((options.base ?? baseUrl()) + path, { method, headers, body });
   const text = await res.text();
   let parsed: unknown = text;
   if (text && /json/.test(res.headers.get("content-type") ?? "")) parsed = JSON.parse(text);
@@ -53,4 +54,14 @@ export async function newUser(prefix = "user"): Promise<TestUser> {
   const login = await api("POST", "/api/v1/auth/login", { body: { username, password } });
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { id: reg.body.id, username, email, password, token: login.body.access_token, refreshToken: login.body.refresh_token };
+}
+
+/** Logs in as the admin that BOOTSTRAP_ADMIN_* (TEST_ENV) creates on start; returns its access token. */
+export async function adminUser(base?: string): Promise<{ id: string; token: string }> {
+  const login = await api("POST", "/api/v1/auth/login", {
+    body: { username: TEST_ENV.BOOTSTRAP_ADMIN_USERNAME, password: TEST_ENV.BOOTSTRAP_ADMIN_PASSWORD },
+    base,
+  });
+  if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return { id: login.body.user.id, token: login.body.access_token };
 }

@@ -1,0 +1,91 @@
+import type { EntityManager } from "typeorm";
+import { User } from "../entities/user.entity";
+import type { Database } from "../infra/database";
+import { page, type Page, type PageQuery } from "../http/route";
+import { withPlayer, type AccountService } from "./accounts";
+import { toUser, type UserView } from "./accounts.schemas";
+import { DomainError, notFound } from "./errors";
+import type { SessionService } from "./sessions";
+import type { Role } from "./tokens";
+import { isUuid, likePrefix } from "./users";
+
+/** Account administration, shared by the admin routes, the CLI and the bootstrap admin. */
+export class AdminUsers {
+  constructor(
+    private readonly db: Database,
+    private readonly accounts: AccountService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  async list(q: PageQuery & { q?: string; role?: Role }): Promise<Page<UserView>> {
+    const query = this.db.manager.createQueryBuilder(User, "u");
+    if (q.q) query.andWhere("(lower(u.username) LIKE :prefix ESCAPE '\\' OR lower(u.email) LIKE :prefix ESCAPE '\\')", { prefix: likePrefix(q.q) });
+    if (q.role) query.andWhere(":role = ANY(u.roles)", { role: q.role });
+    const [rows, total] = await query.orderBy("u.created_at", "ASC").addOrderBy("u.id").take(q.limit).skip(q.offset).getManyAndCount();
+    return page(rows.map(toUser), total, q);
+  }
+
+  /** Changes roles and/or the active flag; disabling ends every session, live ones included. */
+  async update(id: string, patch: { roles?: Role[]; is_active?: boolean }): Promise<UserView> {
+    if (!isUuid(id)) throw notFound("user");
+    const { user, revokeLive } = await this.db.transaction(async (m) => {
+      const user = await m.findOne(User, { where: { id }, lock: { mode: "pessimistic_write" } });
+      if (!user) throw notFound("user");
+      return this.apply(m, user, patch);
+    });
+    await revokeLive?.();
+    return toUser(user);
+  }
+
+  create(
+    input: { username: string; email: string; password: string },
+    options: { roles?: Role[]; verified?: boolean },
+  ): Promise<UserView> {
+    return this.accounts.create(input, options);
+  }
+
+  async grant(username: string, role: Role): Promise<UserView> {
+    return this.byUsername(username, (user) => ({ roles: [...user.roles, role] }));
+  }
+
+  async disable(username: string): Promise<UserView> {
+    return this.byUsername(username, () => ({ is_active: false }));
+  }
+
+  /** BOOTSTRAP_ADMIN_*: idempotent, and safe when several processes start at once. */
+  async ensureAdmin(input: { username: string; email: string; password: string }): Promise<UserView> {
+    const existing = await findByUsername(this.db.manager, input.username);
+    if (existing) return this.grant(input.username, "admin");
+    try {
+      return await this.accounts.create(input, { roles: ["admin"], verified: true });
+    } catch (err) {
+      if (err instanceof DomainError && err.code === "username_taken") return this.grant(input.username, "admin");
+      throw err;
+    }
+  }
+
+  private async byUsername(username: string, patch: (user: User) => { roles?: Role[]; is_active?: boolean }): Promise<UserView> {
+    const { user, revokeLive } = await this.db.transaction(async (m) => {
+      const found = await findByUsername(m, username, true);
+      if (!found) throw notFound("user");
+      return this.apply(m, found, patch(found));
+    });
+    await revokeLive?.();
+    return toUser(user);
+  }
+
+  private async apply(m: EntityManager, user: User, patch: { roles?: Role[]; is_active?: boolean }) {
+    const disabling = patch.is_active === false && user.isActive;
+    if (patch.roles) user.roles = withPlayer(patch.roles);
+    if (patch.is_active !== undefined) user.isActive = patch.is_active;
+    await m.update(User, { id: user.id }, { roles: user.roles, isActive: user.isActive });
+    const revokeLive = disabling ? await this.sessions.revokeAll(m, user.id) : undefined;
+    return { user, revokeLive };
+  }
+}
+
+function findByUsername(m: EntityManager, username: string, lock = false): Promise<User | null> {
+  const query = m.createQueryBuilder(User, "u").where("lower(u.username) = lower(:username)", { username });
+  if (lock) query.setLock("pessimistic_write");
+  return query.getOne();
+}
