@@ -1,5 +1,5 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
-import type { Presence } from "@colyseus/core";
+import { defineRoom, type Presence } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
@@ -26,6 +26,10 @@ import { CharacterService } from "./services/characters";
 import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
+import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
+import { createInboxRoom } from "./rooms/inbox/inbox.room";
+import { messageRoutes } from "./http/messages.routes";
+import { MessageService } from "./services/messages";
 import pkg from "./package.json";
 
 /** Frames over this size are refused by the transport (realtime.md). */
@@ -52,7 +56,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
 
   const backgrounds = new BackgroundService(db);
   const characters = new CharacterService(db, presence, events, backgrounds, cfg);
-  const mounts: Mount[] = [authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }), userRoutes(accounts, directory), adminRoutes(adminUsers, outbox), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
+  const messages = new MessageService(db, presence, events);
+  const roomDeps = { tokens, messages, logger, config: cfg };
+  const mounts: Mount[] = [messageRoutes(messages), authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }), userRoutes(accounts, directory), adminRoutes(adminUsers, outbox), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
 
   return config({
     options: {
@@ -63,7 +69,10 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       greet: false,
     },
     displayLogs: false,
-    rooms: {},
+    rooms: {
+      inbox: defineRoom(createInboxRoom(roomDeps)).filterBy(["user_id"]),
+      dm_channel: defineRoom(createDmChannelRoom(roomDeps)).filterBy(["channel_id"]),
+    },
     initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
     initializeExpress: (app) =>
       mountHttp(

@@ -1,8 +1,9 @@
 import { Background, Character } from "./character.entity";
 import { EmailToken, OutboxEmail, PreverifiedEmail } from "./email.entity";
+import { DmReadMarker, Message } from "./message.entity";
 import { RefreshToken, RevokedToken, Session } from "./session.entity";
 import { User } from "./user.entity";
 
-export { Background, Character, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User };
+export { Background, Character, DmReadMarker, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User, Message };
 
-export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character];
+export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character, Message, DmReadMarker];

@@ -1,0 +1,142 @@
+import { Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import { z } from "zod";
+import type { Config } from "../../config";
+import type { Logger } from "../../infra/logger";
+import { badRequest, forbidden } from "../../services/errors";
+import type { MessageService } from "../../services/messages";
+import { clientMsgId, content } from "../../services/messages.schemas";
+import type { AuthClaims, TokenService } from "../../services/tokens";
+import { Feed } from "../inbox/feed";
+import { closeOnRevocation, verifyJoin } from "../shared/auth";
+import { toJoinRejection } from "../shared/errors";
+import { MessageRouter, sendTo } from "../shared/messages";
+import { DmChannelState, Participant } from "./state";
+
+export interface DmChannelDeps {
+  tokens: TokenService;
+  messages: MessageService;
+  logger: Logger;
+  config: Pick<Config, "WS_MAX_MESSAGES_PER_SECOND">;
+}
+
+const HISTORY_ON_JOIN = 50;
+
+const joinOptions = z.object({ peer_id: z.uuid() });
+const channelMessage = z.strictObject({ content, client_msg_id: clientMsgId.optional(), recipient_id: z.uuid().optional() });
+const typingMessage = z.strictObject({ is_typing: z.boolean() });
+const readMessage = z.strictObject({ message_id: z.uuid() });
+
+type ChannelClient = Client<{ auth: AuthClaims }>;
+
+/**
+ * The live conversation of one pair of users: one room per pair (`channel_id` is the
+ * two ids sorted), both sides see each message (their own echo included), typing and
+ * read state, and who is online.
+ */
+export function createDmChannelRoom(deps: DmChannelDeps) {
+  const { messages, logger } = deps;
+
+  return class DmChannelRoom extends Room<{ state: DmChannelState; client: ChannelClient }> {
+    static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<AuthClaims> {
+      const claims = await verifyJoin(deps.tokens, token, logger);
+      const parsed = joinOptions.safeParse(options);
+      if (!parsed.success) throw new ServerError(400, "validation_failed");
+      const peerId = parsed.data.peer_id;
+      try {
+        if (peerId === claims.userId) throw forbidden("A DM channel needs another user.");
+        await messages.username(peerId);
+      } catch (err) {
+        throw toJoinRejection(err, logger);
+      }
+      options.channel_id = [claims.userId, peerId].sort().join(":");
+      return claims;
+    }
+
+    private pair: [string, string] = ["", ""];
+    /** The position of the last message delivered live; nothing at or before it is sent live again. */
+    private cursor = 0;
+    /** Clients still waiting for their `history`: live deliveries wait for them (the history covers them). */
+    private readonly joining = new Set<Client>();
+    private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"));
+    private readonly undo: (() => void)[] = [];
+
+    async onCreate(options: { channel_id: string }) {
+      this.maxMessagesPerSecond = deps.config.WS_MAX_MESSAGES_PER_SECOND;
+      const [a, b] = options.channel_id.split(":") as [string, string];
+      this.pair = [a, b];
+      this.setState(new DmChannelState());
+      this.state.channel_id = options.channel_id;
+      for (const userId of this.pair) {
+        this.state.participants.set(userId, new Participant().assign({ user_id: userId, username: await messages.username(userId) }));
+      }
+      this.cursor = await messages.latestPosition(a, b);
+      await this.refreshReadMarkers();
+      this.undo.push(await closeOnRevocation(this, this.presence));
+      for (const userId of this.pair) this.undo.push(await messages.watch(userId, () => this.feed.wake(() => this.pump())));
+      // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
+      this.feed.wake(() => this.pump());
+
+      new MessageRouter<ChannelClient>(this, logger)
+        .on("message", channelMessage, async (client, msg) => {
+          const peerId = this.peerOf(client);
+          if (msg.recipient_id !== undefined && msg.recipient_id !== peerId) {
+            throw badRequest("validation_failed", "This channel only carries messages to its peer.", [
+              { field: "recipient_id", message: "must be the peer of this channel" },
+            ]);
+          }
+          await messages.send({ senderId: client.auth!.userId, recipientId: peerId, content: msg.content, clientMsgId: msg.client_msg_id });
+        })
+        .on("typing", typingMessage, (client, msg) => {
+          this.state.participants.get(client.auth!.userId)!.typing = msg.is_typing;
+        })
+        .on("read", readMessage, async (client, msg) => {
+          await messages.markRead(client.auth!.userId, this.peerOf(client), msg.message_id);
+        });
+    }
+
+    onJoin(client: ChannelClient) {
+      this.updatePresenceOf(client.auth!.userId);
+      this.joining.add(client);
+      void this.feed.run(async () => {
+        try {
+          sendTo(client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
+        } finally {
+          this.joining.delete(client);
+        }
+      });
+    }
+
+    onLeave(client: ChannelClient) {
+      this.joining.delete(client);
+      this.updatePresenceOf(client.auth!.userId);
+    }
+
+    onDispose() {
+      for (const undo of this.undo) undo();
+    }
+
+    private peerOf(client: ChannelClient): string {
+      return this.pair[0] === client.auth!.userId ? this.pair[1] : this.pair[0];
+    }
+
+    /** Online while any of the user's devices is connected; typing stops with the last one. */
+    private updatePresenceOf(userId: string) {
+      const participant = this.state.participants.get(userId)!;
+      participant.online = this.clients.some((c) => c.auth?.userId === userId);
+      if (!participant.online) participant.typing = false;
+    }
+
+    private async pump() {
+      for (const m of await messages.pairSince(...this.pair, this.cursor)) {
+        for (const client of this.clients) if (!this.joining.has(client)) sendTo(client, "message", m.view);
+        this.cursor = m.seq;
+      }
+      await this.refreshReadMarkers();
+    }
+
+    private async refreshReadMarkers() {
+      const markers = await messages.readMarkers(...this.pair);
+      for (const [userId, messageId] of Object.entries(markers)) this.state.participants.get(userId)!.last_read_message_id = messageId;
+    }
+  };
+}

@@ -1,0 +1,225 @@
+import type { Presence } from "@colyseus/core";
+import type { EntityManager } from "typeorm";
+import type { Database } from "../infra/database";
+import type { EventBus } from "../infra/events";
+import type { Page, PageQuery } from "../http/route";
+import { notFound, validationFailed } from "./errors";
+import {
+  toConversation,
+  toMessage,
+  toStored,
+  type ConversationView,
+  type MessageRow,
+  type MessageView,
+  type StoredMessage,
+} from "./messages.schemas";
+
+/** What a user's feed subscribers are told: something of theirs changed; they read the store for what. */
+export type MailboxSignal = { kind: "message"; seq: number; message: MessageView } | { kind: "read"; peer_id: string };
+
+const mailboxChannel = (userId: string) => `dm.user.${userId}`;
+
+const SELECT_MESSAGE = `SELECT m.id, m.seq, m.sender_id, u.username AS sender_username, m.recipient_id, m.content, m.client_msg_id, m.created_at
+  FROM messages m JOIN users u ON u.id = m.sender_id`;
+const PAIR = `((m.sender_id = $1 AND m.recipient_id = $2) OR (m.sender_id = $2 AND m.recipient_id = $1))`;
+
+/**
+ * An advisory-lock key per user. Sends lock both users (in key order, so two sends
+ * never wait on each other in a cycle); hence a user's messages commit in `seq` order
+ * and what any reader sees of one user's (or one pair's) messages is a gap-free prefix,
+ * which is what lets rooms resume and deliver by `seq` without ever skipping one.
+ */
+const lockKey = (userId: string) => BigInt(`0x${userId.replace(/-/g, "").slice(0, 15)}`);
+
+export interface SendInput {
+  senderId: string;
+  recipientId: string;
+  content: string;
+  clientMsgId?: string;
+}
+
+/**
+ * Direct messages: the one place they are stored, read and announced, whichever edge
+ * (REST, the inbox room, a DM channel room) a send came through.
+ */
+export class MessageService {
+  constructor(
+    private readonly db: Database,
+    private readonly presence: Presence,
+    private readonly events: EventBus,
+  ) {}
+
+  /** Stores a message (once per sender and `clientMsgId`), then announces it to both users. */
+  async send(input: SendInput): Promise<{ message: MessageView; created: boolean }> {
+    if (input.senderId === input.recipientId) {
+      throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
+    }
+    const { row, created } = await this.db.transaction(async (m) => {
+      await this.assertUser(m, input.recipientId);
+      for (const key of [lockKey(input.senderId), lockKey(input.recipientId)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+        await m.query("SELECT pg_advisory_xact_lock($1)", [key.toString()]);
+      }
+      const inserted: { id: string }[] = await m.query(
+        `INSERT INTO messages (sender_id, recipient_id, content, client_msg_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (sender_id, client_msg_id) DO NOTHING RETURNING id`,
+        [input.senderId, input.recipientId, input.content, input.clientMsgId ?? null],
+      );
+      const [stored]: MessageRow[] = inserted.length
+        ? await m.query(`${SELECT_MESSAGE} WHERE m.id = $1`, [inserted[0]!.id])
+        : await m.query(`${SELECT_MESSAGE} WHERE m.sender_id = $1 AND m.client_msg_id = $2`, [input.senderId, input.clientMsgId]);
+      return { row: stored!, created: inserted.length > 0 };
+    });
+    const message = toMessage(row);
+    if (created) {
+      const signal: MailboxSignal = { kind: "message", seq: Number(row.seq), message };
+      await Promise.all([
+        this.presence.publish(mailboxChannel(row.sender_id), signal),
+        this.presence.publish(mailboxChannel(row.recipient_id), signal),
+        this.events.publish("message.created", message),
+      ]);
+    }
+    return { message, created };
+  }
+
+  /** The conversation of `userId` with `peerId`, newest first. */
+  async history(userId: string, peerId: string, q: PageQuery): Promise<Page<MessageView>> {
+    const m = this.db.manager;
+    await this.assertUser(m, peerId);
+    const [rows, [{ total }]] = await Promise.all([
+      m.query(`${SELECT_MESSAGE} WHERE ${PAIR} ORDER BY m.seq DESC LIMIT $3 OFFSET $4`, [userId, peerId, q.limit, q.offset]),
+      m.query(`SELECT count(*)::int AS total FROM messages m WHERE ${PAIR}`, [userId, peerId]),
+    ]);
+    return { items: (rows as MessageRow[]).map(toMessage), total, limit: q.limit, offset: q.offset };
+  }
+
+  /** One row per peer `userId` has exchanged messages with, the latest conversation first. */
+  async conversations(userId: string, q: PageQuery): Promise<Page<ConversationView>> {
+    const rows: (Parameters<typeof toConversation>[0] & { total: number })[] = await this.db.manager.query(
+      `WITH latest AS (
+         SELECT DISTINCT ON (peer_id) peer_id, seq, content, created_at FROM (
+           SELECT CASE WHEN sender_id = $1 THEN recipient_id ELSE sender_id END AS peer_id, seq, content, created_at
+           FROM messages WHERE sender_id = $1 OR recipient_id = $1
+         ) mine ORDER BY peer_id, seq DESC
+       )
+       SELECT l.peer_id AS user_id, u.username, l.content AS last_message, l.created_at AS last_at,
+         (SELECT count(*) FROM messages m
+           WHERE m.sender_id = l.peer_id AND m.recipient_id = $1
+             AND m.seq > coalesce((SELECT r.last_read_seq FROM dm_read_markers r WHERE r.user_id = $1 AND r.peer_id = l.peer_id), 0)
+         )::int AS unread_count,
+         (count(*) OVER ())::int AS total
+       FROM latest l JOIN users u ON u.id = l.peer_id
+       ORDER BY l.seq DESC LIMIT $2 OFFSET $3`,
+      [userId, q.limit, q.offset],
+    );
+    const total = rows[0]?.total ?? (q.offset > 0 ? await this.countConversations(userId) : 0);
+    return { items: rows.map(toConversation), total, limit: q.limit, offset: q.offset };
+  }
+
+  /** Marks the conversation with `peerId` read up to `messageId` (never backwards). */
+  async markRead(userId: string, peerId: string, messageId: string): Promise<void> {
+    const m = this.db.manager;
+    await this.assertUser(m, peerId);
+    const [message]: { seq: string }[] = await m.query(`SELECT m.seq FROM messages m WHERE m.id = $3 AND ${PAIR}`, [userId, peerId, messageId]);
+    if (!message) throw notFound("message");
+    await m.query(
+      `INSERT INTO dm_read_markers (user_id, peer_id, last_read_message_id, last_read_seq) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (user_id, peer_id) DO UPDATE
+         SET last_read_message_id = EXCLUDED.last_read_message_id, last_read_seq = EXCLUDED.last_read_seq, updated_at = now()
+         WHERE dm_read_markers.last_read_seq < EXCLUDED.last_read_seq`,
+      [userId, peerId, messageId, message.seq],
+    );
+    const signal: MailboxSignal = { kind: "read", peer_id: peerId };
+    await this.presence.publish(mailboxChannel(userId), signal);
+  }
+
+  /** The storage position of `messageId`, which must be one of `userId`'s messages; resume points are checked with it. */
+  async positionOf(userId: string, messageId: string): Promise<number> {
+    const [row]: { seq: string }[] = await this.db.manager.query(
+      `SELECT seq FROM messages WHERE id = $1 AND (sender_id = $2 OR recipient_id = $2)`,
+      [messageId, userId],
+    );
+    if (!row) throw notFound("message");
+    return Number(row.seq);
+  }
+
+  /** Every message of `userId` stored after position `afterSeq` (up to `untilSeq`), oldest first. */
+  async since(userId: string, afterSeq: number, untilSeq = Number.MAX_SAFE_INTEGER): Promise<StoredMessage[]> {
+    const rows: MessageRow[] = await this.db.manager.query(
+      `${SELECT_MESSAGE} WHERE (m.sender_id = $1 OR m.recipient_id = $1) AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq`,
+      [userId, afterSeq, untilSeq],
+    );
+    return rows.map(toStored);
+  }
+
+  /** The pair's messages stored after `afterSeq`, oldest first. */
+  async pairSince(userId: string, peerId: string, afterSeq: number): Promise<StoredMessage[]> {
+    const rows: MessageRow[] = await this.db.manager.query(`${SELECT_MESSAGE} WHERE ${PAIR} AND m.seq > $3 ORDER BY m.seq`, [userId, peerId, afterSeq]);
+    return rows.map(toStored);
+  }
+
+  /** The pair's last `limit` messages up to position `untilSeq`, newest first. */
+  async pairRecent(userId: string, peerId: string, untilSeq: number, limit = 50): Promise<MessageView[]> {
+    const rows: MessageRow[] = await this.db.manager.query(
+      `${SELECT_MESSAGE} WHERE ${PAIR} AND m.seq <= $3 ORDER BY m.seq DESC LIMIT $4`,
+      [userId, peerId, untilSeq, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** The position of the newest message of `userId` (with `peerId`, when given); 0 when none. */
+  async latestPosition(userId: string, peerId?: string): Promise<number> {
+    const [row]: { seq: string | null }[] = peerId
+      ? await this.db.manager.query(`SELECT max(m.seq) AS seq FROM messages m WHERE ${PAIR}`, [userId, peerId])
+      : await this.db.manager.query(`SELECT max(seq) AS seq FROM messages WHERE sender_id = $1 OR recipient_id = $1`, [userId]);
+    return Number(row?.seq ?? 0);
+  }
+
+  /** Messages to `userId` not yet marked read, over every conversation. */
+  async unreadTotal(userId: string): Promise<number> {
+    const [row]: { n: number }[] = await this.db.manager.query(
+      `SELECT count(*)::int AS n FROM messages m
+       LEFT JOIN dm_read_markers r ON r.user_id = $1 AND r.peer_id = m.sender_id
+       WHERE m.recipient_id = $1 AND m.seq > coalesce(r.last_read_seq, 0)`,
+      [userId],
+    );
+    return row!.n;
+  }
+
+  /** The id of the last message each of the two users marked read in their conversation ("" when none). */
+  async readMarkers(userId: string, peerId: string): Promise<Record<string, string>> {
+    const rows: { user_id: string; last_read_message_id: string }[] = await this.db.manager.query(
+      `SELECT user_id, last_read_message_id FROM dm_read_markers WHERE (user_id = $1 AND peer_id = $2) OR (user_id = $2 AND peer_id = $1)`,
+      [userId, peerId],
+    );
+    const markers: Record<string, string> = { [userId]: "", [peerId]: "" };
+    for (const r of rows) markers[r.user_id] = r.last_read_message_id;
+    return markers;
+  }
+
+  /** The username of an existing user; 404 otherwise. */
+  async username(userId: string): Promise<string> {
+    return this.assertUser(this.db.manager, userId);
+  }
+
+  /** Calls `onSignal` whenever something of `userId`'s mailbox changes, on any process; resolves to the undo. */
+  async watch(userId: string, onSignal: (signal: MailboxSignal) => void): Promise<() => void> {
+    const channel = mailboxChannel(userId);
+    await this.presence.subscribe(channel, onSignal);
+    return () => this.presence.unsubscribe(channel, onSignal);
+  }
+
+  private async assertUser(m: EntityManager, userId: string): Promise<string> {
+    const [user]: { username: string }[] = await m.query(`SELECT username FROM users WHERE id = $1`, [userId]);
+    if (!user) throw notFound("user");
+    return user.username;
+  }
+
+  private async countConversations(userId: string): Promise<number> {
+    const [row]: { n: number }[] = await this.db.manager.query(
+      `SELECT count(DISTINCT CASE WHEN sender_id = $1 THEN recipient_id ELSE sender_id END)::int AS n
+       FROM messages WHERE sender_id = $1 OR recipient_id = $1`,
+      [userId],
+    );
+    return row!.n;
+  }
+}
