@@ -26,6 +26,8 @@ import { CharacterService } from "./services/characters";
 import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
+import { WorldService } from "./services/world";
+import { createWorldZoneRoom } from "./rooms/world-zone/world-zone.room";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
 import { messageRoutes } from "./http/messages.routes";
@@ -56,6 +58,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
 
   const backgrounds = new BackgroundService(db);
   const characters = new CharacterService(db, presence, events, backgrounds, cfg);
+  const world = new WorldService(db, presence);
+  const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger });
   const messages = new MessageService(db, presence, events);
   const roomDeps = { tokens, messages, logger, config: cfg };
   const mounts: Mount[] = [messageRoutes(messages), authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }), userRoutes(accounts, directory), adminRoutes(adminUsers, outbox), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
@@ -72,6 +76,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     rooms: {
       inbox: defineRoom(createInboxRoom(roomDeps)).filterBy(["user_id"]),
       dm_channel: defineRoom(createDmChannelRoom(roomDeps)).filterBy(["channel_id"]),
+      world_zone: defineRoom(worldZone).filterBy(["zone_id"]),
     },
     initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
     initializeExpress: (app) =>

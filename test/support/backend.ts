@@ -48,6 +48,8 @@ export const TEST_ENV: Record<string, string> = {
   ARGON2_MEMORY_KIB: "4096",
   ARGON2_ITERATIONS: "1",
   RATE_LIMIT_AUTH_PER_MINUTE: "100000",
+  // Short enough that a test can watch a dropped seat expire.
+  WORLD_RECONNECT_SECONDS: "2",
   BOOTSTRAP_ADMIN_USERNAME: "test_admin",
   BOOTSTRAP_ADMIN_EMAIL: "test_admin@example.test",
   BOOTSTRAP_ADMIN_PASSWORD: "test-admin-password-1",

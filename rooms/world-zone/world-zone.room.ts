@@ -1,0 +1,335 @@
+import { CloseCode, Room, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { Encoder, StateView } from "@colyseus/schema";
+import { z } from "zod";
+import type { Config } from "../../config";
+import type { EventBus } from "../../infra/events";
+import type { Logger } from "../../infra/logger";
+import type { AuthClaims, TokenService } from "../../services/tokens";
+import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
+import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
+import { toJoinRejection } from "../shared/errors";
+import { MessageRouter, sendTo } from "../shared/messages";
+import { InterestGrid } from "./grid";
+import { FilteredZoneState, Player, ZoneState } from "./state";
+
+/** The older connection of a character that joined again (realtime.md). */
+export const CLOSE_SUPERSEDED = 4409;
+
+/** Closes the room chose on purpose: such a client is gone, not merely dropped. */
+const NOT_HELD = new Set<number>([CLOSE_REVOKED, CLOSE_SUPERSEDED, CloseCode.WITH_ERROR]);
+
+/** Room-wide encode headroom per player (ids, name, class, three numbers, framing). */
+const BYTES_PER_PLAYER = 160;
+
+/** Past this, summed inputs stay finite; the step clamp makes the exact value moot. */
+const INPUT_BOUND = 1e300;
+
+export type WorldZoneConfig = Pick<
+  Config,
+  | "WORLD_TICK_RATE"
+  | "WORLD_WIDTH"
+  | "WORLD_HEIGHT"
+  | "WORLD_MAX_STEP"
+  | "WORLD_AOI_RADIUS"
+  | "WORLD_SAVE_INTERVAL"
+  | "WORLD_MAX_CLIENTS"
+  | "WORLD_RECONNECT_SECONDS"
+  | "WS_MAX_MESSAGES_PER_SECOND"
+>;
+
+export interface WorldZoneDeps {
+  config: WorldZoneConfig;
+  tokens: TokenService;
+  world: WorldService;
+  events: EventBus;
+  presence: Presence;
+  logger: Logger;
+}
+
+/**
+ * What `onAuth` resolves; plain JSON, since it may cross processes with the seat. The
+ * claims are nested because Colyseus takes a top-level `sessionId` of the auth data as
+ * the connection's session id, and every join of one login would then share one.
+ */
+interface WorldJoin {
+  claims: AuthClaims;
+  character: ZoneCharacter;
+}
+
+/** One character in the zone, connected or holding its seat for a reconnection. */
+interface Seat {
+  character: ZoneCharacter;
+  player: Player;
+  sessionId: string;
+  /** Full-precision position; the state carries it as float32. */
+  x: number;
+  y: number;
+  /** Inputs received since the last tick, summed. */
+  dx: number;
+  dy: number;
+  seq: number | undefined;
+  pending: boolean;
+  /** Moved since the last save. */
+  dirty: boolean;
+  view?: StateView;
+  reconnection?: Deferred<Client>;
+}
+
+const moveMessage = z.strictObject({
+  dx: z.number().finite(),
+  dy: z.number().finite(),
+  seq: z.number().int().min(0).max(0xffffffff).optional(),
+});
+const sayMessage = z.strictObject({ text: z.string().min(1).max(280) });
+const pingMessage = z.strictObject({ t: z.number().finite() });
+
+const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
+
+/**
+ * `world_zone`: one room per zone, an authoritative fixed-rate simulation of where
+ * characters stand. Moves go through the shared MessageRouter into a per-seat
+ * accumulator rather than Colyseus's input API: that API decodes binary schema
+ * frames and only sanitizes them, so a bad move could not be answered with `error`
+ * as realtime.md requires; the accumulator gives the same once-per-tick semantics.
+ */
+export function createWorldZoneRoom(deps: WorldZoneDeps) {
+  const { config, logger } = deps;
+  Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, config.WORLD_MAX_CLIENTS * BYTES_PER_PLAYER);
+
+  return class WorldZoneRoom extends Room<{ state: ZoneState }> {
+    maxClients = config.WORLD_MAX_CLIENTS;
+    maxMessagesPerSecond = config.WS_MAX_MESSAGES_PER_SECOND;
+
+    private readonly seats = new Map<string, Seat>();
+    private readonly seatBySession = new Map<string, Seat>();
+    private grid?: InterestGrid<Seat>;
+    private stopRevocations?: () => void;
+
+    static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<WorldJoin> {
+      const claims = await verifyJoin(deps.tokens, token, logger);
+      try {
+        const character = await deps.world.loadForJoin(options.character_id, claims);
+        // The zone is the character's, whatever the client asked for: filterBy reads this.
+        options.zone_id = character.zoneId;
+        return { claims, character };
+      } catch (err) {
+        throw toJoinRejection(err, logger);
+      }
+    }
+
+    async onCreate(options: { zone_id: string }) {
+      const aoi = config.WORLD_AOI_RADIUS > 0;
+      this.state = aoi ? new FilteredZoneState() : new ZoneState();
+      this.state.zone_id = options.zone_id;
+      if (aoi) {
+        this.grid = new InterestGrid<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT, {
+          enter: (a, b) => {
+            a.view!.add(b.player);
+            b.view!.add(a.player);
+          },
+          leave: (a, b) => {
+            a.view!.remove(b.player);
+            b.view!.remove(a.player);
+          },
+        });
+      }
+      // Timestep first, then the patch rate (platform.md): patches follow the ticks.
+      this.setFixedTimestep(() => this.step(), config.WORLD_TICK_RATE);
+      this.setPatchRate(1000 / config.WORLD_TICK_RATE);
+      this.clock.setInterval(() => void this.saveAll(), config.WORLD_SAVE_INTERVAL * 1000);
+
+      new MessageRouter(this, logger)
+        .on("move", moveMessage, (client, msg) => this.queueMove(client, msg))
+        .on("say", sayMessage, (client, msg) => this.say(client, msg.text))
+        .on("ping", pingMessage, (client, msg) =>
+          sendTo(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
+        );
+      this.stopRevocations = await closeOnRevocation(this, deps.presence);
+    }
+
+    onJoin(client: Client) {
+      const { claims, character } = client.auth as WorldJoin;
+      // From here on the client carries its claims, as closeOnRevocation expects.
+      client.auth = claims;
+      const existing = this.seats.get(character.id);
+      const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
+      this.seatBySession.set(client.sessionId, seat);
+      client.view = seat.view;
+      sendTo(client, "welcome", {
+        session_id: client.sessionId,
+        character_id: character.id,
+        zone_id: this.state.zone_id,
+        tick_rate: config.WORLD_TICK_RATE,
+        x: seat.x,
+        y: seat.y,
+        width: config.WORLD_WIDTH,
+        height: config.WORLD_HEIGHT,
+      });
+      if (!existing) {
+        this.publish("player.joined", {
+          zone_id: this.state.zone_id,
+          character_id: character.id,
+          owner_id: character.ownerId,
+          name: character.name,
+          x: seat.x,
+          y: seat.y,
+        });
+      }
+    }
+
+    onDrop(client: Client, code?: number) {
+      const seat = this.currentSeatOf(client);
+      if (!seat || NOT_HELD.has(code ?? 0) || config.WORLD_RECONNECT_SECONDS <= 0) return;
+      seat.reconnection = this.allowReconnection(client, config.WORLD_RECONNECT_SECONDS);
+    }
+
+    onReconnect(client: Client) {
+      const seat = this.currentSeatOf(client);
+      if (seat) seat.reconnection = undefined;
+    }
+
+    async onLeave(client: Client) {
+      const seat = this.currentSeatOf(client);
+      this.seatBySession.delete(client.sessionId);
+      if (!seat) return;
+      this.unseat(seat);
+      if (seat.dirty) await this.save([seat]);
+      this.publish("player.left", {
+        zone_id: this.state.zone_id,
+        character_id: seat.character.id,
+        x: seat.x,
+        y: seat.y,
+      });
+    }
+
+    onBeforeShutdown() {
+      // Persist first: the default then disconnects everyone so they can move on.
+      void this.saveAll().finally(() => super.onBeforeShutdown());
+    }
+
+    async onDispose() {
+      this.stopRevocations?.();
+      await this.saveAll();
+    }
+
+    onUncaughtException(error: Error, method: string) {
+      logger.error({ err: error, method, room: this.roomName, zone: this.state.zone_id }, "world zone failure");
+    }
+
+    private seat(character: ZoneCharacter, sessionId: string): Seat {
+      const x = clamp(character.x, 0, config.WORLD_WIDTH);
+      const y = clamp(character.y, 0, config.WORLD_HEIGHT);
+      const player = new Player().assign({ character_id: character.id, name: character.name, class: character.class, x, y });
+      const seat: Seat = { character, player, sessionId, x, y, dx: 0, dy: 0, seq: undefined, pending: false, dirty: false };
+      this.seats.set(character.id, seat);
+      this.state.players.set(character.id, player);
+      if (this.grid) {
+        seat.view = new StateView();
+        seat.view.add(player);
+        this.grid.insert(seat, x, y);
+      }
+      return seat;
+    }
+
+    /** The same character joined again: the newer connection gets the seat, and the older one is closed. */
+    private takeOver(seat: Seat, client: Client): Seat {
+      const previous = this.clients.getById(seat.sessionId);
+      seat.sessionId = client.sessionId;
+      seat.dx = seat.dy = 0;
+      seat.pending = false;
+      if (seat.reconnection) {
+        seat.reconnection.reject();
+        seat.reconnection = undefined;
+      }
+      previous?.leave(CLOSE_SUPERSEDED, "joined again elsewhere");
+      return seat;
+    }
+
+    private unseat(seat: Seat) {
+      this.grid?.remove(seat);
+      seat.view?.dispose();
+      this.seats.delete(seat.character.id);
+      this.state.players.delete(seat.character.id);
+    }
+
+    /** The seat this client holds now; a superseded connection holds none. */
+    private currentSeatOf(client: Client): Seat | undefined {
+      const seat = this.seatBySession.get(client.sessionId);
+      return seat && seat.sessionId === client.sessionId ? seat : undefined;
+    }
+
+    private queueMove(client: Client, msg: z.output<typeof moveMessage>) {
+      const seat = this.currentSeatOf(client);
+      if (!seat) return;
+      seat.dx = clamp(seat.dx + msg.dx, -INPUT_BOUND, INPUT_BOUND);
+      seat.dy = clamp(seat.dy + msg.dy, -INPUT_BOUND, INPUT_BOUND);
+      if (msg.seq !== undefined) seat.seq = msg.seq;
+      seat.pending = true;
+    }
+
+    private say(client: Client, text: string) {
+      const seat = this.currentSeatOf(client);
+      if (!seat) return;
+      this.broadcast("said", {
+        character_id: seat.character.id,
+        name: seat.character.name,
+        text,
+        at: new Date().toISOString(),
+      });
+    }
+
+    private step() {
+      const tick = ++this.state.tick;
+      const moves: { character_id: string; x: number; y: number }[] = [];
+      for (const seat of this.seats.values()) {
+        if (!seat.pending) continue;
+        let { dx, dy } = seat;
+        seat.dx = seat.dy = 0;
+        seat.pending = false;
+        const length = Math.hypot(dx, dy);
+        if (length > config.WORLD_MAX_STEP) {
+          const scale = config.WORLD_MAX_STEP / length;
+          dx *= scale;
+          dy *= scale;
+        }
+        if (seat.seq !== undefined) seat.player.seq = seat.seq;
+        const x = clamp(seat.x + dx, 0, config.WORLD_WIDTH);
+        const y = clamp(seat.y + dy, 0, config.WORLD_HEIGHT);
+        if (x === seat.x && y === seat.y) continue;
+        seat.x = seat.player.x = x;
+        seat.y = seat.player.y = y;
+        seat.dirty = true;
+        this.grid?.move(seat, x, y);
+        moves.push({ character_id: seat.character.id, x, y });
+      }
+      if (moves.length > 0) this.publish("player.moved", { zone_id: this.state.zone_id, tick, moves });
+    }
+
+    /** The zone's periodic (and final) save: every moved seat in one batch. */
+    private saveAll(): Promise<void> {
+      return this.save([...this.seats.values()].filter((s) => s.dirty));
+    }
+
+    private async save(seats: Seat[]): Promise<void> {
+      if (seats.length === 0) return;
+      const positions: SavedPosition[] = seats.map((s) => ({
+        characterId: s.character.id,
+        ownerId: s.character.ownerId,
+        x: s.x,
+        y: s.y,
+      }));
+      for (const s of seats) s.dirty = false;
+      try {
+        await deps.world.savePositions(positions);
+      } catch (err) {
+        // Still seated ones are retried by the next periodic save.
+        for (const s of seats) s.dirty = true;
+        logger.error({ err, zone: this.state.zone_id, count: seats.length }, "saving positions failed");
+      }
+    }
+
+    private publish(type: string, data: unknown) {
+      deps.events.publish(type, data).catch((err) => logger.error({ err, type }, "publishing a world event failed"));
+    }
+  };
+}

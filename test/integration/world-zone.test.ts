@@ -1,0 +1,296 @@
+import assert from "node:assert/strict";
+import { Client as SdkClient, type Room } from "@colyseus/sdk";
+import { api, newUser, type TestUser } from "../support/api";
+import { sdk } from "../support/server";
+
+/**
+ * world_zone through real SDK clients. Every character of the suite starts at (0, 0)
+ * in the one configured zone, so tests only ever look at their own characters.
+ */
+
+interface Welcome {
+  session_id: string;
+  character_id: string;
+  zone_id: string;
+  tick_rate: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+interface Joined {
+  room: Room<any>;
+  welcome: Promise<Welcome>;
+  messages: { type: string | number; data: any }[];
+  closed: Promise<number>;
+}
+
+const MAX_STEP = 5;
+const WIDTH = 1000;
+
+async function createCharacter(user: TestUser, name = "Wanderer"): Promise<string> {
+  const res = await api("POST", "/api/v1/characters", { token: user.token, body: { name } });
+  if (res.status !== 201) throw new Error(`character creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id;
+}
+
+/** Joins and starts recording messages at once, so nothing sent on join is missed. */
+async function join(client: SdkClient, options: Record<string, unknown>): Promise<Joined> {
+  const room = await client.joinOrCreate("world_zone", options);
+  return watch(room);
+}
+
+function watch(room: Room<any>): Joined {
+  const messages: { type: string | number; data: any }[] = [];
+  let resolveWelcome!: (w: Welcome) => void;
+  const welcome = new Promise<Welcome>((resolve) => (resolveWelcome = resolve));
+  room.onMessage("*", (type: string | number, data: any) => {
+    messages.push({ type, data });
+    if (type === "welcome") resolveWelcome(data);
+  });
+  const closed = new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
+  return { room, welcome, messages, closed };
+}
+
+async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const playerIn = (joined: Joined, characterId: string) => joined.room.state.players?.get(characterId);
+
+async function nextMessage(joined: Joined, type: string, after = 0) {
+  return eventually(() => joined.messages.slice(after).find((m) => m.type === type)?.data, `a "${type}" message`);
+}
+
+async function joinFresh(prefix = "wz") {
+  const user = await newUser(prefix);
+  const characterId = await createCharacter(user);
+  const joined = await join(sdk(user.token), { character_id: characterId });
+  return { user, characterId, joined };
+}
+
+describe("world_zone room", function () {
+  this.timeout(20_000);
+  const open: Room<any>[] = [];
+  const track = <T extends { joined: Joined }>(x: T) => (open.push(x.joined.room), x);
+
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((room) => (room.connection?.isOpen ? room.leave() : undefined)));
+  });
+
+  it("welcomes a player with its position, the zone and its bounds", async () => {
+    const { characterId, joined } = track(await joinFresh());
+    const welcome = await joined.welcome;
+    assert.equal(welcome.character_id, characterId);
+    assert.equal(welcome.session_id, joined.room.sessionId);
+    assert.equal(welcome.zone_id, "starter");
+    assert.equal(welcome.tick_rate, 20);
+    assert.deepEqual([welcome.x, welcome.y, welcome.width, welcome.height], [0, 0, WIDTH, 1000]);
+    const me = await eventually(() => playerIn(joined, characterId), "own player in state");
+    assert.equal(me.name, "Wanderer");
+    assert.equal(me.class, "adventurer");
+  });
+
+  it("two players in one zone see each other move, and the mover's seq is echoed", async () => {
+    const a = track(await joinFresh("wza"));
+    const b = track(await joinFresh("wzb"));
+    await eventually(() => playerIn(a.joined, b.characterId), "B in A's state");
+    b.joined.room.send("move", { dx: 3, dy: 4, seq: 7 });
+    const seen = await eventually(() => {
+      const p = playerIn(a.joined, b.characterId);
+      return p && p.x === 3 && p.y === 4 && p;
+    }, "B's move seen by A");
+    assert.equal(seen.seq, 7);
+    a.joined.room.send("move", { dx: 1, dy: 0 });
+    await eventually(() => playerIn(b.joined, a.characterId)?.x === 1, "A's move seen by B");
+  });
+
+  it("clamps a move longer than the step to the step, keeping its direction", async () => {
+    const { characterId, joined } = track(await joinFresh());
+    joined.room.send("move", { dx: 300, dy: 400 });
+    const me = await eventually(() => {
+      const p = playerIn(joined, characterId);
+      return p && p.x > 0 && p;
+    }, "the clamped move");
+    assert.ok(Math.abs(me.x - 3) < 1e-4, `x=${me.x}`);
+    assert.ok(Math.abs(me.y - 4) < 1e-4, `y=${me.y}`);
+    assert.ok(Math.hypot(me.x, me.y) <= MAX_STEP + 1e-4);
+  });
+
+  it("keeps positions inside the zone bounds", async () => {
+    const { characterId, joined } = track(await joinFresh());
+    joined.room.send("move", { dx: -50, dy: -50, seq: 1 });
+    await eventually(() => playerIn(joined, characterId)?.seq === 1, "the move into the corner applied");
+    const corner = playerIn(joined, characterId);
+    assert.deepEqual([corner.x, corner.y], [0, 0]);
+    joined.room.send("move", { dx: 1e308, dy: -1e308, seq: 2 });
+    joined.room.send("move", { dx: 1e308, dy: 5, seq: 3 });
+    await eventually(() => playerIn(joined, characterId)?.seq === 3, "the huge moves applied");
+    const me = playerIn(joined, characterId);
+    assert.ok(me.x >= 0 && me.x <= WIDTH && me.y >= 0 && me.y <= 1000, `(${me.x}, ${me.y})`);
+    assert.ok(Number.isFinite(me.x) && Number.isFinite(me.y));
+  });
+
+  it("answers malformed moves, unknown messages and an oversized say with error, and keeps the connection", async () => {
+    const { characterId, joined } = track(await joinFresh());
+    await joined.welcome;
+    const bad: [string, unknown][] = [
+      ["move", { dx: NaN, dy: 0 }],
+      ["move", { dx: Infinity, dy: 0 }],
+      ["move", { dx: "1", dy: 0 }],
+      ["move", { dx: 1 }],
+      ["move", "north"],
+      ["say", { text: "x".repeat(281) }],
+      ["say", { text: "" }],
+      ["teleport", { x: 500, y: 500 }],
+    ];
+    for (const [type, payload] of bad) joined.room.send(type, payload as any);
+    const errors = await eventually(() => {
+      const found = joined.messages.filter((m) => m.type === "error");
+      return found.length === bad.length && found;
+    }, "one error per bad message");
+    assert.deepEqual(
+      errors.map((e) => e.data.code),
+      [...Array(bad.length - 1).fill("validation_failed"), "unknown_message"],
+    );
+    assert.equal(typeof errors[0].data.message, "string");
+    assert.ok(Array.isArray(errors[0].data.errors));
+    const me = playerIn(joined, characterId);
+    assert.deepEqual([me.x, me.y], [0, 0], "no bad move was applied");
+    const before = joined.messages.length;
+    joined.room.send("ping", { t: 42 });
+    const pong = await nextMessage(joined, "pong", before);
+    assert.equal(pong.t, 42);
+    assert.equal(typeof pong.server_time, "number");
+    assert.equal(typeof pong.tick, "number");
+  });
+
+  it("broadcasts say to the zone as said with the speaker", async () => {
+    const a = track(await joinFresh("wza"));
+    const b = track(await joinFresh("wzb"));
+    await a.joined.welcome;
+    a.joined.room.send("say", { text: "hello, tavern" });
+    const said = await eventually(
+      () => b.joined.messages.find((m) => m.type === "said" && m.data.character_id === a.characterId)?.data,
+      "said at B",
+    );
+    assert.equal(said.name, "Wanderer");
+    assert.equal(said.text, "hello, tavern");
+    assert.ok(!Number.isNaN(Date.parse(said.at)));
+  });
+
+  it("rejects joining with someone else's character with 403", async () => {
+    const owner = await newUser("wzo");
+    const characterId = await createCharacter(owner);
+    const thief = await newUser("wzt");
+    await assert.rejects(sdk(thief.token).joinOrCreate("world_zone", { character_id: characterId }), (err: any) => err.code === 403);
+  });
+
+  it("rejects an unknown or malformed character id with 404, and a missing token with 401", async () => {
+    const user = await newUser();
+    const client = sdk(user.token);
+    await assert.rejects(client.joinOrCreate("world_zone", { character_id: "6b0c6a43-3c3e-4a52-9a2f-0d7b6c1b9e11" }), (err: any) => err.code === 404);
+    await assert.rejects(client.joinOrCreate("world_zone", { character_id: "not-a-uuid" }), (err: any) => err.code === 404);
+    await assert.rejects(client.joinOrCreate("world_zone", {}), (err: any) => err.code === 404);
+    const characterId = await createCharacter(user);
+    await assert.rejects(sdk().joinOrCreate("world_zone", { character_id: characterId }), (err: any) => err.code === 401);
+  });
+
+  it("lands in the character's zone whatever zone_id the client sends", async () => {
+    const user = await newUser();
+    const characterId = await createCharacter(user);
+    const joined = await join(sdk(user.token), { character_id: characterId, zone_id: "made-up-zone" });
+    open.push(joined.room);
+    assert.equal((await joined.welcome).zone_id, "starter");
+    await eventually(() => joined.room.state.zone_id === "starter", "state zone_id");
+  });
+
+  it("closes the older connection with 4409 when the same character joins again", async () => {
+    const user = await newUser();
+    const characterId = await createCharacter(user);
+    const first = await join(sdk(user.token), { character_id: characterId });
+    first.room.send("move", { dx: 2, dy: 0 });
+    await eventually(() => playerIn(first, characterId)?.x === 2, "the first connection's move");
+    const second = await join(sdk(user.token), { character_id: characterId });
+    open.push(second.room);
+    assert.equal(await first.closed, 4409);
+    const welcome = await second.welcome;
+    assert.deepEqual([welcome.x, welcome.y], [2, 0], "the seat keeps its live position");
+    second.room.send("move", { dx: 1, dy: 0 });
+    await eventually(() => playerIn(second, characterId)?.x === 3, "the second connection moves");
+  });
+
+  it("keeps the position across leave and rejoin, and REST shows it after leave", async () => {
+    const user = await newUser();
+    const characterId = await createCharacter(user);
+    const first = await join(sdk(user.token), { character_id: characterId });
+    first.room.send("move", { dx: 4, dy: 3 });
+    await eventually(() => playerIn(first, characterId)?.x === 4, "the move");
+    await first.room.leave();
+    const stored = await eventually(async () => {
+      const res = await api("GET", `/api/v1/characters/${characterId}`, { token: user.token });
+      return res.body.position?.x === 4 && res.body;
+    }, "the saved position");
+    assert.deepEqual(stored.position, { x: 4, y: 3 });
+    const list = await api("GET", "/api/v1/characters", { token: user.token });
+    assert.deepEqual(list.body.items.find((c: any) => c.id === characterId).position, { x: 4, y: 3 });
+    const again = await join(sdk(user.token), { character_id: characterId });
+    open.push(again.room);
+    const welcome = await again.welcome;
+    assert.deepEqual([welcome.x, welcome.y], [4, 3]);
+  });
+
+  it("holds a dropped player's seat and lets it reconnect within the window", async () => {
+    const a = track(await joinFresh("wza"));
+    const b = track(await joinFresh("wzb"));
+    await eventually(() => playerIn(a.joined, b.characterId), "B in A's state");
+    const token = b.joined.room.reconnectionToken;
+    b.joined.room.reconnection.enabled = false;
+    await b.joined.room.leave(false);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(playerIn(a.joined, b.characterId), "the dropped player is still in the zone");
+    const resumed = watch(await sdk(b.user.token).reconnect(token));
+    open.push(resumed.room);
+    resumed.room.send("move", { dx: 0, dy: 2 });
+    await eventually(() => playerIn(a.joined, b.characterId)?.y === 2, "the reconnected player moves");
+    await eventually(() => playerIn(resumed, b.characterId)?.y === 2, "the reconnected client sees itself");
+  });
+
+  it("removes a dropped player after the reconnection window and saves its position", async () => {
+    const a = track(await joinFresh("wza"));
+    const b = track(await joinFresh("wzb"));
+    b.joined.room.send("move", { dx: 5, dy: 0 });
+    await eventually(() => playerIn(a.joined, b.characterId)?.x === 5, "B's move");
+    b.joined.room.reconnection.enabled = false;
+    await b.joined.room.leave(false);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(playerIn(a.joined, b.characterId), "held during the window");
+    await eventually(() => !playerIn(a.joined, b.characterId), "B removed after the window", 6000);
+    await eventually(async () => {
+      const res = await api("GET", `/api/v1/characters/${b.characterId}`, { token: b.user.token });
+      return res.body.position?.x === 5;
+    }, "B's saved position");
+  });
+
+  it("closes the connection with 4401 when its session logs out", async () => {
+    const { user, joined } = await joinFresh();
+    await joined.welcome;
+    const res = await api("POST", "/api/v1/auth/logout", { token: user.token });
+    assert.equal(res.status, 204);
+    assert.equal(await joined.closed, 4401);
+  });
+
+  it("disconnects a client that sends more messages per second than allowed", async () => {
+    const { joined } = await joinFresh();
+    await joined.welcome;
+    for (let i = 0; i < 100; i++) joined.room.send("ping", { t: i });
+    assert.equal(await joined.closed, 4002);
+  });
+});
