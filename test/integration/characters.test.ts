@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
 import { api, newUser, uniqueName, type TestUser } from "../support/api";
 
 const create = (user: TestUser, body: Record<string, unknown>) => api("POST", "/api/v1/characters", { token: user.token, body });
@@ -304,4 +305,29 @@ describe("Characters", () => {
       assert.equal(res.body.detail, "character not found");
     });
   });
+
+  // Only Redis lets a second process listen on the server's bus; the embedded run covers
+  // the event in test/unit/character-events.test.ts.
+  const redisUrl = process.env.TEST_REDIS_URL;
+  if (redisUrl) {
+    describe("character.created across processes", () => {
+      it("a Redis subscriber of events.character.created receives the new character's id", async () => {
+        const owner = await newUser("chr");
+        const subscriber = new Redis(redisUrl);
+        try {
+          await subscriber.subscribe("events.character.created");
+          const events: Array<{ type: string; data: Record<string, string> }> = [];
+          subscriber.on("message", (_channel, message: string) => events.push(JSON.parse(message)));
+          const created = await create(owner, { name: "Announced" });
+          assert.equal(created.status, 201);
+          let mine: { type: string; data: Record<string, string> } | undefined;
+          while (!(mine = events.find((e) => e.data.character_id === created.body.id))) await new Promise((r) => setTimeout(r, 20));
+          assert.equal(mine.type, "character.created");
+          assert.deepEqual(mine.data, { character_id: created.body.id, owner_id: owner.id, name: "Announced", zone_id: "starter" });
+        } finally {
+          subscriber.disconnect();
+        }
+      });
+    });
+  }
 });
