@@ -115,6 +115,10 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       for (const undo of this.undo) undo();
     }
 
+    onUncaughtException(err: Error, method: string) {
+      logger.error({ err, method, room: this.roomId }, "dm channel room error");
+    }
+
     private peerOf(client: ChannelClient): string {
       return this.pair[0] === client.auth!.userId ? this.pair[1] : this.pair[0];
     }

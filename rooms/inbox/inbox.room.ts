@@ -59,6 +59,8 @@ export function createInboxRoom(deps: InboxDeps) {
     private cursor = 0;
     /** Clients still receiving their backlog: live deliveries wait for them (the backlog covers them). */
     private readonly resuming = new Set<Client>();
+    /** A resumed client's `since_id` position: a live delivery still pending from before it joined may be older. */
+    private readonly seenUpTo = new WeakMap<Client, number>();
     private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"));
     private readonly undo: (() => void)[] = [];
 
@@ -83,6 +85,7 @@ export function createInboxRoom(deps: InboxDeps) {
       const sinceSeq = options.since_seq;
       if (sinceSeq === undefined) return;
       this.resuming.add(client);
+      this.seenUpTo.set(client, sinceSeq);
       void this.feed.run(async () => {
         try {
           for (const m of await messages.since(this.userId, sinceSeq, this.cursor)) sendTo(client, "message", m.view);
@@ -100,10 +103,16 @@ export function createInboxRoom(deps: InboxDeps) {
       for (const undo of this.undo) undo();
     }
 
+    onUncaughtException(err: Error, method: string) {
+      logger.error({ err, method, room: this.roomId }, "inbox room error");
+    }
+
     private async pump() {
       const fresh = await messages.since(this.userId, this.cursor);
       for (const m of fresh) {
-        for (const client of this.clients) if (!this.resuming.has(client)) sendTo(client, "message", m.view);
+        for (const client of this.clients) {
+          if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
+        }
         this.cursor = m.seq;
       }
       this.state.unread_total = await messages.unreadTotal(this.userId);

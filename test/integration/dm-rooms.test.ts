@@ -228,6 +228,22 @@ describe("inbox and dm_channel rooms", () => {
     assert.equal(again.messages.length, 5);
   });
 
+  it("a second device resuming into a live inbox gets its backlog once, and both devices share live messages once", async () => {
+    const [alice, bob] = await Promise.all([newUser("alice"), newUser("bob")]);
+    const phone = await track(inbox(bob));
+    const m1 = await restSend(alice, bob, "m1");
+    await restSend(alice, bob, "m2");
+    await restSend(bob, alice, "m3");
+    await eventually(() => phone.messages.length === 3, "the phone's deliveries");
+    const laptop = await track(inbox(bob, { since_id: m1.body.id }));
+    assert.equal(laptop.room.roomId, phone.room.roomId);
+    await eventually(() => laptop.messages.length === 2, "the laptop's backlog");
+    await restSend(alice, bob, "m4");
+    await eventually(() => laptop.messages.length === 3 && phone.messages.length === 4, "m4 on both devices");
+    assert.deepEqual(contents(laptop), ["m2", "m3", "m4"]);
+    assert.deepEqual(contents(phone), ["m1", "m2", "m3", "m4"]);
+  });
+
   it("the same client_msg_id sent 10 times in parallel over REST and the inbox is stored once and delivered once", async function () {
     const [alice, bob] = await Promise.all([newUser("alice"), newUser("bob")]);
     const aliceInbox = await track(inbox(alice));
