@@ -65,3 +65,14 @@ export async function adminUser(base?: string): Promise<{ id: string; token: str
   if (login.status !== 200) throw new Error(`admin login failed: ${login.status} ${JSON.stringify(login.body)}`);
   return { id: login.body.user.id, token: login.body.access_token };
 }
+
+/** A fresh user granted `roles` by the bootstrap admin, logged in again so the token carries them. */
+export async function userWithRoles(prefix: string, roles: string[]): Promise<TestUser> {
+  const user = await newUser(prefix);
+  const admin = await adminUser();
+  const patch = await api("PATCH", `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { roles } });
+  if (patch.status !== 200) throw new Error(`granting roles failed: ${patch.status} ${JSON.stringify(patch.body)}`);
+  const login = await api("POST", "/api/v1/auth/login", { body: { username: user.username, password: user.password } });
+  if (login.status !== 200) throw new Error(`login failed: ${login.status} ${JSON.stringify(login.body)}`);
+  return { ...user, token: login.body.access_token, refreshToken: login.body.refresh_token };
+}
