@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Client as SdkClient, type Room } from "@colyseus/sdk";
-import { api, newUser, type TestUser } from "../support/api";
+import { api, newUser, uniqueName, type TestUser } from "../support/api";
+import { startServerProcess, type ServerProcess } from "../support/process";
 import { sdk } from "../support/server";
 
 /**
@@ -29,8 +30,8 @@ interface Joined {
 const MAX_STEP = 5;
 const WIDTH = 1000;
 
-async function createCharacter(user: TestUser, name = "Wanderer"): Promise<string> {
-  const res = await api("POST", "/api/v1/characters", { token: user.token, body: { name } });
+async function createCharacter(user: Pick<TestUser, "token">, name = "Wanderer", base?: string): Promise<string> {
+  const res = await api("POST", "/api/v1/characters", { token: user.token, body: { name }, base });
   if (res.status !== 201) throw new Error(`character creation failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id;
 }
@@ -292,5 +293,60 @@ describe("world_zone room", function () {
     await joined.welcome;
     for (let i = 0; i < 100; i++) joined.room.send("ping", { t: i });
     assert.equal(await joined.closed, 4002);
+  });
+});
+
+describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
+  this.timeout(60_000);
+  let proc: ServerProcess;
+  const open: Room<any>[] = [];
+
+  before(async () => {
+    proc = await startServerProcess({ WORLD_AOI_RADIUS: "100", WORLD_MAX_STEP: "100" });
+  });
+  after(async () => {
+    await Promise.all(open.map((room) => (room.connection?.isOpen ? room.leave() : undefined)));
+    await proc?.stop();
+  });
+
+  /** A fresh player with a character in the spawned server's zone, joined. */
+  async function player(prefix: string) {
+    const username = uniqueName(prefix);
+    const password = "correct-horse-1";
+    const reg = await api("POST", "/api/v1/auth/register", { base: proc.url, body: { username, email: `${username}@example.test`, password } });
+    assert.equal(reg.status, 201);
+    const login = await api("POST", "/api/v1/auth/login", { base: proc.url, body: { username, password } });
+    const client = new SdkClient(proc.url.replace("http", "ws"));
+    client.auth.token = login.body.access_token;
+    const characterId = await createCharacter({ token: login.body.access_token }, prefix, proc.url);
+    const joined = await join(client, { character_id: characterId });
+    open.push(joined.room);
+    await eventually(() => playerIn(joined, characterId), `${prefix} sees itself`);
+    return { characterId, joined };
+  }
+
+  /** One step per tick, each waited for, so none is lost to the per-tick clamp. */
+  async function walkTo(p: { characterId: string; joined: Joined }, x: number) {
+    for (;;) {
+      const from: number = playerIn(p.joined, p.characterId).x;
+      if (from === x) return;
+      p.joined.room.send("move", { dx: Math.max(-100, Math.min(100, x - from)), dy: 0 });
+      await eventually(() => playerIn(p.joined, p.characterId).x !== from, "a step");
+    }
+  }
+
+  it("shows a client only the players near it, and a far player appears once it comes near", async () => {
+    const a = await player("aoia");
+    const b = await player("aoib");
+    await eventually(() => playerIn(a.joined, b.characterId), "B near A is visible");
+    await walkTo(b, 600);
+    await eventually(() => !playerIn(a.joined, b.characterId), "B gone from A's state once far");
+    const c = await player("aoic");
+    await eventually(() => playerIn(c.joined, a.characterId), "C sees A beside it");
+    assert.equal(playerIn(c.joined, b.characterId), undefined, "a far player never reaches a newcomer");
+    await walkTo(b, 100);
+    const back = await eventually(() => playerIn(a.joined, b.characterId), "B visible again once near");
+    assert.equal(back.x, 100);
+    await eventually(() => playerIn(c.joined, b.characterId), "B visible to C, beside it too");
   });
 });
