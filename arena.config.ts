@@ -6,6 +6,7 @@ import type { Config } from "./config";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
+import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
 import { mountHttp, type Mount } from "./http";
 import { RateLimiter } from "./http/middleware/rate-limit";
@@ -52,6 +53,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const { presence, driver } = createPresence(cfg);
   const redis = cfg.REDIS_URL ? new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   const events = new EventBus(presence);
+  const metrics = new Metrics();
   const rateLimiter = new RateLimiter(redis);
   const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
   void events;
@@ -87,6 +89,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           logger,
           tokens,
           rateLimiter,
+          metrics,
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },

@@ -6,6 +6,8 @@ import type { Logger } from "../infra/logger";
 import type { TokenService } from "../services/tokens";
 import { docsRoutes } from "./docs.routes";
 import { healthRoutes, type ReadinessProbe } from "./health.routes";
+import type { Metrics } from "../infra/metrics";
+import { metricsRoutes } from "./metrics.routes";
 import { corsPolicy } from "./middleware/cors";
 import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
@@ -20,6 +22,7 @@ export interface HttpDeps {
   tokens: TokenService;
   rateLimiter: RateLimiter;
   probes: ReadinessProbe[];
+  metrics: Metrics;
   version: string;
 }
 
@@ -52,6 +55,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   const root = express.Router();
   healthRoutes(root, deps.probes);
   docsRoutes(root, registry, deps.version);
+  metricsRoutes(root, deps.metrics, deps.tokens, config.METRICS_TOKEN);
   app.use(root);
 
   const api = express.Router();
