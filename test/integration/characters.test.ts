@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { api, newUser, uniqueName, type TestUser } from "../support/api";
+import { api, newUser, uniqueName, userWithRoles, type TestUser } from "../support/api";
 
 const create = (user: TestUser, body: Record<string, unknown>) => api("POST", "/api/v1/characters", { token: user.token, body });
 const PUBLIC_ONLY_ABSENT = ["stats", "zone_id", "position"];
@@ -200,6 +200,23 @@ describe("Characters", () => {
       for (const key of PUBLIC_ONLY_ABSENT) assert.ok(!(key in res.body), `${key} is hidden`);
     });
 
+    it("an operator and an admin get the full view of someone's private character", async () => {
+      const owner = await newUser("chr");
+      const created = await create(owner, { name: "Watched" });
+      for (const staff of [await userWithRoles("chro", ["player", "operator"]), await userWithRoles("chra", ["player", "admin"])]) {
+        const res = await api("GET", `/api/v1/characters/${created.body.id}`, { token: staff.token });
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body, created.body);
+      }
+    });
+
+    it("a maintainer is not staff for characters: a private one is 403", async () => {
+      const owner = await newUser("chr");
+      const maintainer = await userWithRoles("chrm", ["player", "maintainer"]);
+      const created = await create(owner, { name: "Curated" });
+      assert.equal((await api("GET", `/api/v1/characters/${created.body.id}`, { token: maintainer.token })).status, 403);
+    });
+
     it("an unknown id and a malformed id are both 404 character not found", async () => {
       const user = await newUser("chr");
       for (const id of ["00000000-0000-4000-8000-000000000000", "not-a-uuid"]) {
@@ -262,6 +279,15 @@ describe("Characters", () => {
       assert.equal(res.body.code, "forbidden");
     });
 
+    it("even an admin may not edit someone else's character: 403", async () => {
+      const owner = await newUser("chr");
+      const admin = await userWithRoles("chra", ["player", "admin"]);
+      const created = await create(owner, { name: "Untouched" });
+      const res = await api("PATCH", `/api/v1/characters/${created.body.id}`, { token: admin.token, body: { name: "Touched" } });
+      assert.equal(res.status, 403);
+      assert.equal(res.body.code, "forbidden");
+    });
+
     it("an unknown character is 404 and an unknown background_id is 404 background not found", async () => {
       const owner = await newUser("chr");
       const missing = await api("PATCH", "/api/v1/characters/00000000-0000-4000-8000-000000000000", { token: owner.token, body: { name: "X" } });
@@ -296,6 +322,25 @@ describe("Characters", () => {
       assert.equal(res.status, 403);
       assert.equal(res.body.code, "forbidden");
       assert.equal((await api("GET", `/api/v1/characters/${created.body.id}`, { token: owner.token })).status, 200);
+    });
+
+    it("an admin deletes someone else's character and the owner's cached list drops it", async () => {
+      const owner = await newUser("chr");
+      const admin = await userWithRoles("chra", ["player", "admin"]);
+      const created = await create(owner, { name: "Banned" });
+      await api("GET", "/api/v1/characters", { token: owner.token });
+      const res = await api("DELETE", `/api/v1/characters/${created.body.id}`, { token: admin.token });
+      assert.equal(res.status, 204);
+      const list = await api("GET", "/api/v1/characters", { token: owner.token });
+      assert.equal(list.headers.get("x-cache"), "miss");
+      assert.equal(list.body.total, 0);
+    });
+
+    it("an operator may not delete someone else's character: 403", async () => {
+      const owner = await newUser("chr");
+      const operator = await userWithRoles("chro", ["player", "operator"]);
+      const created = await create(owner, { name: "Supported" });
+      assert.equal((await api("DELETE", `/api/v1/characters/${created.body.id}`, { token: operator.token })).status, 403);
     });
 
     it("an unknown character is 404", async () => {
