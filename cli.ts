@@ -1,0 +1,89 @@
+import { parseArgs } from "node:util";
+import { createAccountServices } from "./arena.config";
+import { ConfigError, loadConfig } from "./config";
+import { Database } from "./infra/database";
+import { createLogger } from "./infra/logger";
+import { createPresence } from "./infra/presence";
+import { parseOrThrow } from "./http/middleware/validate";
+import { registerBody } from "./services/accounts.schemas";
+import { DomainError } from "./services/errors";
+import { ROLES, type Role } from "./services/tokens";
+
+const USAGE = `usage:
+  npm run cli -- user create <username> <email> <password> [--role <role>]... [--verified]
+  npm run cli -- user grant <username> <role>
+  npm run cli -- user disable <username>
+roles: ${ROLES.join(", ")}`;
+
+class UsageError extends Error {}
+
+function role(value: string | undefined): Role {
+  if (!value || !(ROLES as readonly string[]).includes(value)) throw new UsageError(`unknown role: ${value ?? "(none)"}`);
+  return value as Role;
+}
+
+/**
+ * Operator commands on accounts, through the same services as the API (the same
+ * database and migrations, password policy, and revocation of live sessions).
+ */
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { role: { type: "string", multiple: true }, verified: { type: "boolean" } },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [noun, verb, ...rest] = positionals;
+  if (noun !== "user" || !verb) throw new UsageError("unknown command");
+
+  const cfg = loadConfig();
+  const logger = createLogger(cfg.LOG_LEVEL === "info" ? "warn" : cfg.LOG_LEVEL);
+  const db = new Database(cfg, logger);
+  const { presence } = createPresence(cfg);
+  try {
+    await db.start();
+    const { adminUsers } = createAccountServices(cfg, db, presence, logger);
+    let user;
+    if (verb === "create" && rest.length === 3) {
+      const [username, email, password] = rest as [string, string, string];
+      const input = parseOrThrow(registerBody, { username, email, password });
+      user = await adminUsers.create(input, { roles: (values.role ?? []).map(role), verified: values.verified === true });
+    } else if (verb === "grant" && rest.length === 2) {
+      user = await adminUsers.grant(rest[0]!, role(rest[1]));
+    } else if (verb === "disable" && rest.length === 1) {
+      user = await adminUsers.disable(rest[0]!);
+    } else {
+      throw new UsageError(`wrong arguments for "user ${verb}"`);
+    }
+    process.stdout.write(`${JSON.stringify(user)}\n`);
+    return 0;
+  } finally {
+    await db.stop();
+    await presence.shutdown();
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof DomainError) {
+    const fields = err.errors?.map((e) => ` ${e.field} ${e.message};`).join("") ?? "";
+    process.stderr.write(`error: ${err.code}: ${err.message}${fields}\n`);
+    return 1;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n${USAGE}\n`);
+    return 1;
+  }
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else process.stderr.write(`failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => process.exit(report(err)),
+);

@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { uniqueName } from "../support/api";
+import { TEST_ENV } from "../support/backend";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `cli.ts` as an operator would, on an embedded database in `dataDir`. */
+function cli(dataDir: string, ...args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, DATA_DIR: dataDir };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["cli.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stdout, stderr })));
+}
+
+const lastJson = (out: string) => JSON.parse(out.trim().split("\n").pop()!);
+
+describe("accounts: CLI", function () {
+  this.timeout(120_000);
+  let dataDir: string;
+
+  before(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-cli-"));
+  });
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it("creates a verified admin, grants a role, refuses a duplicate, and disables the user", async () => {
+    const username = uniqueName("cli");
+    const created = await cli(dataDir, "user", "create", username, `${username}@example.test`, "cli-password-1", "--role", "admin", "--verified");
+    assert.equal(created.code, 0, created.stderr);
+    const user = lastJson(created.stdout);
+    assert.equal(user.username, username);
+    assert.deepEqual(user.roles.sort(), ["admin", "player"]);
+    assert.equal(user.is_verified, true);
+
+    const granted = await cli(dataDir, "user", "grant", username.toUpperCase(), "operator");
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.deepEqual(lastJson(granted.stdout).roles.sort(), ["admin", "operator", "player"]);
+
+    const duplicate = await cli(dataDir, "user", "create", username, `other-${username}@example.test`, "cli-password-1");
+    assert.equal(duplicate.code, 1);
+    assert.match(duplicate.stderr, /username_taken/);
+
+    const disabled = await cli(dataDir, "user", "disable", username);
+    assert.equal(disabled.code, 0, disabled.stderr);
+    assert.equal(lastJson(disabled.stdout).is_active, false);
+  });
+
+  it("exits non-zero with a clear message on a weak password, an unknown user, a bad role or a bad command", async () => {
+    const weak = await cli(dataDir, "user", "create", uniqueName("cliweak"), "weak@example.test", "short");
+    assert.equal(weak.code, 1);
+    assert.match(weak.stderr, /weak_password/);
+    const unknown = await cli(dataDir, "user", "grant", uniqueName("nobody"), "admin");
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /not_found: user not found/);
+    const badRole = await cli(dataDir, "user", "grant", "whoever", "king");
+    assert.equal(badRole.code, 1);
+    assert.match(badRole.stderr, /unknown role: king/);
+    const badCommand = await cli(dataDir, "users", "list");
+    assert.equal(badCommand.code, 1);
+    assert.match(badCommand.stderr, /usage:/);
+  });
+});
