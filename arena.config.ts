@@ -59,7 +59,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   void events;
 
   const backgrounds = new BackgroundService(db);
-  const characters = new CharacterService(db, presence, events, backgrounds, cfg);
+  const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger);
   const world = new WorldService(db, presence);
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger });
   const messages = new MessageService(db, presence, events);

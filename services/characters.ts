@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import { Character, type Ending, type StartSet } from "../entities/character.entity";
 import type { Database } from "../infra/database";
 import type { EventBus } from "../infra/events";
+import type { Logger } from "../infra/logger";
 import type { BackgroundService } from "./backgrounds";
 import { isUuid } from "./backgrounds.schemas";
 import {
@@ -47,6 +48,7 @@ export class CharacterService {
     private readonly events: EventBus,
     private readonly backgrounds: BackgroundService,
     private readonly settings: Settings,
+    private readonly logger: Logger,
   ) {}
 
   async create(claims: AuthClaims, input: CreateCharacterInput): Promise<CharacterView> {
@@ -71,12 +73,14 @@ export class CharacterService {
       );
     });
     await this.invalidate(character.ownerId);
-    await this.events.publish<CharacterCreatedEvent>("character.created", {
-      character_id: character.id,
-      owner_id: character.ownerId,
-      name: character.name,
-      zone_id: character.zoneId,
-    });
+    await this.events
+      .publish<CharacterCreatedEvent>("character.created", {
+        character_id: character.id,
+        owner_id: character.ownerId,
+        name: character.name,
+        zone_id: character.zoneId,
+      })
+      .catch((err: unknown) => this.logger.error({ err, characterId: character.id }, "character.created not published"));
     return toCharacter(character);
   }
 
@@ -152,8 +156,16 @@ export class CharacterService {
     await this.invalidate(ownerId);
   }
 
+  /**
+   * Runs after the write committed: a presence failure here must not answer an error for
+   * a write that happened (a client would retry and duplicate it); the TTL bounds staleness.
+   */
   private async invalidate(ownerId: string): Promise<void> {
-    await this.presence.del(characterCacheKey(ownerId));
+    try {
+      await this.presence.del(characterCacheKey(ownerId));
+    } catch (err) {
+      this.logger.warn({ err, ownerId }, "character list cache not invalidated");
+    }
   }
 }
 

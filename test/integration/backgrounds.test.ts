@@ -61,6 +61,13 @@ describe("Character backgrounds", () => {
       assert.equal(res.body.code, "name_taken");
     });
 
+    it("parallel creates of one name store one background; the others are 409 name_taken", async () => {
+      const name = uniqueName("Twin");
+      const results = await Promise.all([name, name.toUpperCase(), name.toLowerCase()].map((n) => createBackground(maintainer, { name: n, description: "" })));
+      assert.deepEqual(results.map((r) => r.status).sort(), [201, 409, 409]);
+      for (const r of results.filter((r) => r.status === 409)) assert.equal(r.body.code, "name_taken");
+    });
+
     it("a missing description, a non-numeric bonus or an unknown field is 400 validation_failed", async () => {
       const res = await createBackground(maintainer, { name: uniqueName("Bad"), bonuses: { str: "lots" }, id: MISSING });
       assert.equal(res.status, 400);

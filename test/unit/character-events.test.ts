@@ -15,13 +15,17 @@ import type { AuthClaims } from "../../services/tokens";
  */
 describe("character.created on the event bus", () => {
   const presence = new LocalPresence();
-  const db = new Database({ DATABASE_URL: "pglite://memory", DATA_DIR: "./data" }, createLogger("silent"));
+  const logger = createLogger("silent");
+  const db = new Database({ DATABASE_URL: "pglite://memory", DATA_DIR: "./data" }, logger);
   const events = new EventBus(presence);
-  const characters = new CharacterService(db, presence, events, new BackgroundService(db), {
-    DEFAULT_CHARACTER_CLASS: "adventurer",
-    WORLD_ZONE_ID: "starter",
-    CHARACTER_CACHE_TTL: 60,
-  });
+  const characters = new CharacterService(
+    db,
+    presence,
+    events,
+    new BackgroundService(db),
+    { DEFAULT_CHARACTER_CLASS: "adventurer", WORLD_ZONE_ID: "starter", CHARACTER_CACHE_TTL: 60 },
+    logger,
+  );
   let claims: AuthClaims;
 
   before(async function () {
