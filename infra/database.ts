@@ -47,7 +47,9 @@ export class Database {
         ...common,
         url,
         poolSize: 20,
-        connectTimeoutMS: READY_TIMEOUT_MS,
+        // Generous: a loaded host may take seconds to hand out a connection, and a
+        // failed connect fails a request; /readyz has its own, shorter deadline.
+        connectTimeoutMS: 10_000,
         applicationName: "tavern",
         extra: { statement_timeout: 15000, idle_in_transaction_session_timeout: 30000 },
       });
