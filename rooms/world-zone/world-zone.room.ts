@@ -16,7 +16,7 @@ import { FilteredZoneState, Player, ZoneState } from "./state";
 export const CLOSE_SUPERSEDED = 4409;
 
 /** Closes the room chose on purpose: such a client is gone, not merely dropped. */
-const NOT_HELD = new Set<number>([CLOSE_REVOKED, CLOSE_SUPERSEDED, CloseCode.WITH_ERROR]);
+const NOT_HELD = new Set<number>([CLOSE_REVOKED, CLOSE_SUPERSEDED, CloseCode.WITH_ERROR, CloseCode.SERVER_SHUTDOWN]);
 
 /** Room-wide encode headroom per player (ids, name, class, three numbers, framing). */
 const BYTES_PER_PLAYER = 160;
@@ -180,7 +180,10 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     onDrop(client: Client, code?: number) {
       const seat = this.currentSeatOf(client);
       if (!seat || NOT_HELD.has(code ?? 0) || config.WORLD_RECONNECT_SECONDS <= 0) return;
-      seat.reconnection = this.allowReconnection(client, config.WORLD_RECONNECT_SECONDS);
+      const reconnection = this.allowReconnection(client, config.WORLD_RECONNECT_SECONDS);
+      // Expiry and refusal (the room is closing) both end in onLeave, which saves the seat.
+      reconnection.catch(() => undefined);
+      seat.reconnection = reconnection;
     }
 
     onReconnect(client: Client) {

@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { matchMaker } from "@colyseus/core";
 import { Client as SdkClient, type Room } from "@colyseus/sdk";
 import { api, newUser, uniqueName, type TestUser } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
@@ -280,6 +284,69 @@ describe("world_zone room", function () {
     }, "B's saved position");
   });
 
+  it("saves connected players' positions periodically, and the cached character list shows them", async () => {
+    const { user, characterId, joined } = track(await joinFresh());
+    const cached = await api("GET", "/api/v1/characters", { token: user.token });
+    assert.equal(cached.status, 200);
+    joined.room.send("move", { dx: 0, dy: 5 });
+    await eventually(() => playerIn(joined, characterId)?.y === 5, "the move");
+    await eventually(async () => {
+      const list = await api("GET", "/api/v1/characters", { token: user.token });
+      return list.body.items.find((c: any) => c.id === characterId)?.position.y === 5;
+    }, "the periodic save reaching the list", 5000);
+    assert.ok(joined.room.connection.isOpen, "saved while still connected");
+  });
+
+  it("publishes player.joined, player.moved at most once per tick with that tick's moves, and player.left", async () => {
+    // The server's own presence: the bus every in-process or remote subscriber reads.
+    const presence = matchMaker.presence;
+    const seen: { type: string; data: any }[] = [];
+    const listeners = ["player.joined", "player.moved", "player.left"].map((type) => {
+      const listener = (event: { type: string; data: any }) => seen.push(event);
+      return { channel: `events.${type}`, listener };
+    });
+    for (const { channel, listener } of listeners) await presence.subscribe(channel, listener);
+    try {
+      const a = track(await joinFresh("wza"));
+      const b = track(await joinFresh("wzb"));
+      const joinedEvent = await eventually(
+        () => seen.find((e) => e.type === "player.joined" && e.data.character_id === b.characterId),
+        "player.joined",
+      );
+      assert.equal(joinedEvent.data.zone_id, "starter");
+      assert.equal(joinedEvent.data.owner_id, b.user.id);
+      for (let i = 1; i <= 3; i++) {
+        a.joined.room.send("move", { dx: 1, dy: 0 });
+        b.joined.room.send("move", { dx: 0, dy: 1 });
+        a.joined.room.send("move", { dx: 1, dy: 0 });
+        await eventually(() => playerIn(a.joined, a.characterId)?.x === 2 * i && playerIn(a.joined, b.characterId)?.y === i, "the moves");
+      }
+      const mine = (e: { data: any }) => e.data.moves.some((m: any) => m.character_id === a.characterId || m.character_id === b.characterId);
+      const moved = await eventually(() => {
+        const found = seen.filter((e) => e.type === "player.moved" && mine(e));
+        const last = found.at(-1)?.data.moves;
+        return last && found.length >= 2 && found;
+      }, "player.moved events");
+      const ticks = moved.map((e: { data: any }) => e.data.tick);
+      assert.equal(new Set(ticks).size, ticks.length, "one player.moved per tick");
+      for (const e of moved) {
+        assert.equal(e.data.zone_id, "starter");
+        const ids = e.data.moves.map((m: any) => m.character_id);
+        assert.equal(new Set(ids).size, ids.length, "a character appears once per batch");
+      }
+      const lastA = moved.flatMap((e: { data: any }) => e.data.moves).filter((m: any) => m.character_id === a.characterId).at(-1);
+      assert.deepEqual({ x: lastA.x, y: lastA.y }, { x: 6, y: 0 });
+      await b.joined.room.leave();
+      const left = await eventually(
+        () => seen.find((e) => e.type === "player.left" && e.data.character_id === b.characterId),
+        "player.left",
+      );
+      assert.deepEqual([left.data.x, left.data.y], [0, 3]);
+    } finally {
+      for (const { channel, listener } of listeners) await presence.unsubscribe(channel, listener);
+    }
+  });
+
   it("closes the connection with 4401 when its session logs out", async () => {
     const { user, joined } = await joinFresh();
     await joined.welcome;
@@ -348,5 +415,41 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
     const back = await eventually(() => playerIn(a.joined, b.characterId), "B visible again once near");
     assert.equal(back.x, 100);
     await eventually(() => playerIn(c.joined, b.characterId), "B visible to C, beside it too");
+  });
+});
+
+describe("world_zone across a graceful restart", function () {
+  this.timeout(90_000);
+
+  it("saves every position on SIGTERM, before the periodic save would have", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-world-"));
+    const env = { DATABASE_URL: "", DATA_DIR: dataDir, WORLD_SAVE_INTERVAL: "3600" };
+    try {
+      const first = await startServerProcess(env);
+      const username = uniqueName("wzr");
+      const password = "correct-horse-1";
+      await api("POST", "/api/v1/auth/register", { base: first.url, body: { username, email: `${username}@example.test`, password } });
+      const credentials = { base: first.url, body: { username, password } };
+      const token = (await api("POST", "/api/v1/auth/login", credentials)).body.access_token;
+      const characterId = await createCharacter({ token }, "Sleeper", first.url);
+      const client = new SdkClient(first.url.replace("http", "ws"));
+      client.auth.token = token;
+      const joined = await join(client, { character_id: characterId });
+      joined.room.send("move", { dx: 3, dy: 2 });
+      await eventually(() => playerIn(joined, characterId)?.x === 3, "the move");
+      assert.equal(await first.stop("SIGTERM"), 0);
+      assert.equal(await joined.closed, 4001, "closed by the server's shutdown, after the save");
+
+      const second = await startServerProcess(env);
+      try {
+        const again = (await api("POST", "/api/v1/auth/login", { ...credentials, base: second.url })).body.access_token;
+        const res = await api("GET", `/api/v1/characters/${characterId}`, { base: second.url, token: again });
+        assert.deepEqual(res.body.position, { x: 3, y: 2 });
+      } finally {
+        await second.stop("SIGTERM");
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

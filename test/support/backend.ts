@@ -48,8 +48,9 @@ export const TEST_ENV: Record<string, string> = {
   ARGON2_MEMORY_KIB: "4096",
   ARGON2_ITERATIONS: "1",
   RATE_LIMIT_AUTH_PER_MINUTE: "100000",
-  // Short enough that a test can watch a dropped seat expire.
+  // Short enough that a test can watch a dropped seat expire and a periodic save land.
   WORLD_RECONNECT_SECONDS: "2",
+  WORLD_SAVE_INTERVAL: "1",
   BOOTSTRAP_ADMIN_USERNAME: "test_admin",
   BOOTSTRAP_ADMIN_EMAIL: "test_admin@example.test",
   BOOTSTRAP_ADMIN_PASSWORD: "test-admin-password-1",
