@@ -28,7 +28,7 @@ import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
 import { WorldService } from "./services/world";
-import { createWorldZoneRoom } from "./rooms/world-zone/world-zone.room";
+import { createWorldZoneRoom, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
 import { messageRoutes } from "./http/messages.routes";
@@ -78,7 +78,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     rooms: {
       inbox: defineRoom(createInboxRoom(roomDeps)).filterBy(["user_id"]),
       dm_channel: defineRoom(createDmChannelRoom(roomDeps)).filterBy(["channel_id"]),
-      world_zone: defineRoom(worldZone).filterBy(["zone_id"]),
+      [WORLD_ZONE_ROOM]: defineRoom(worldZone).filterBy(["zone_id"]),
     },
     initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
     initializeExpress: (app) =>

@@ -1,9 +1,10 @@
-import { CloseCode, Room, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { CloseCode, matchMaker, Room, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
 import { Encoder, StateView } from "@colyseus/schema";
 import { z } from "zod";
 import type { Config } from "../../config";
 import type { EventBus } from "../../infra/events";
 import type { Logger } from "../../infra/logger";
+import { DomainError } from "../../services/errors";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
 import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
@@ -11,6 +12,9 @@ import { toJoinRejection } from "../shared/errors";
 import { MessageRouter, sendTo } from "../shared/messages";
 import { InterestGrid } from "./grid";
 import { FilteredZoneState, Player, ZoneState } from "./state";
+
+/** The name the room is registered under; its zone listing is looked up by it. */
+export const WORLD_ZONE_ROOM = "world_zone";
 
 /** The older connection of a character that joined again (realtime.md). */
 export const CLOSE_SUPERSEDED = 4409;
@@ -86,6 +90,17 @@ const pingMessage = z.strictObject({ t: z.number().finite() });
 const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
 
 /**
+ * A zone is one room: when it is full the matchmaker would open a second room for the
+ * same zone, splitting its players, so a join is refused instead.
+ */
+async function assertZoneHasRoom(zoneId: string): Promise<void> {
+  const listings = await matchMaker.query({ name: WORLD_ZONE_ROOM, zone_id: zoneId } as never);
+  if (listings.some((room) => room.clients >= room.maxClients)) {
+    throw new DomainError(503, "zone_full", "This zone is full; try again later.");
+  }
+}
+
+/**
  * `world_zone`: one room per zone, an authoritative fixed-rate simulation of where
  * characters stand. Moves go through the shared MessageRouter into a per-seat
  * accumulator rather than Colyseus's input API: that API decodes binary schema
@@ -94,6 +109,7 @@ const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(mi
  */
 export function createWorldZoneRoom(deps: WorldZoneDeps) {
   const { config, logger } = deps;
+  // A joiner's full-state encode of a crowded zone must fit without regrowing the buffer.
   Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, config.WORLD_MAX_CLIENTS * BYTES_PER_PLAYER);
 
   return class WorldZoneRoom extends Room<{ state: ZoneState }> {
@@ -109,6 +125,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const claims = await verifyJoin(deps.tokens, token, logger);
       try {
         const character = await deps.world.loadForJoin(options.character_id, claims);
+        await assertZoneHasRoom(character.zoneId);
         // The zone is the character's, whatever the client asked for: filterBy reads this.
         options.zone_id = character.zoneId;
         return { claims, character };

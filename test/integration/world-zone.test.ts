@@ -418,6 +418,39 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
   });
 });
 
+describe("world_zone when full (WORLD_MAX_CLIENTS=1)", function () {
+  this.timeout(60_000);
+  let proc: ServerProcess;
+  before(async () => {
+    proc = await startServerProcess({ WORLD_MAX_CLIENTS: "1" });
+  });
+  after(async () => {
+    await proc?.stop();
+  });
+
+  async function clientWithCharacter(prefix: string) {
+    const username = uniqueName(prefix);
+    const password = "correct-horse-1";
+    await api("POST", "/api/v1/auth/register", { base: proc.url, body: { username, email: `${username}@example.test`, password } });
+    const token = (await api("POST", "/api/v1/auth/login", { base: proc.url, body: { username, password } })).body.access_token;
+    const client = new SdkClient(proc.url.replace("http", "ws"));
+    client.auth.token = token;
+    return { client, characterId: await createCharacter({ token }, prefix, proc.url) };
+  }
+
+  it("refuses a join with 503 rather than opening a second room for the zone", async () => {
+    const first = await clientWithCharacter("full1");
+    const second = await clientWithCharacter("full2");
+    const inside = await join(first.client, { character_id: first.characterId });
+    try {
+      await assert.rejects(second.client.joinOrCreate("world_zone", { character_id: second.characterId }), (err: any) => err.code === 503);
+      assert.ok(inside.room.connection.isOpen);
+    } finally {
+      await inside.room.leave();
+    }
+  });
+});
+
 describe("world_zone across a graceful restart", function () {
   this.timeout(90_000);
 
