@@ -3,8 +3,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { uniqueName } from "../support/api";
+import { api, uniqueName } from "../support/api";
 import { TEST_ENV } from "../support/backend";
+import { startServerProcess } from "../support/process";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -73,5 +74,30 @@ describe("accounts: CLI", function () {
     const badCommand = await cli(dataDir, "users", "list");
     assert.equal(badCommand.code, 1);
     assert.match(badCommand.stderr, /usage:/);
+  });
+
+  it("BOOTSTRAP_ADMIN_* on start grants admin to an existing user, idempotently across restarts", async () => {
+    const username = uniqueName("boss");
+    const password = "boss-password-1";
+    assert.equal((await cli(dataDir, "user", "create", username, `${username}@example.test`, password)).code, 0);
+    const env = {
+      DATABASE_URL: "",
+      DATA_DIR: dataDir,
+      BOOTSTRAP_ADMIN_USERNAME: username,
+      BOOTSTRAP_ADMIN_EMAIL: `${username}@example.test`,
+      BOOTSTRAP_ADMIN_PASSWORD: "ignored-for-an-existing-user-1",
+    };
+    for (let start = 0; start < 2; start++) {
+      const srv = await startServerProcess(env);
+      try {
+        const login = await api("POST", "/api/v1/auth/login", { body: { username, password }, base: srv.url });
+        assert.equal(login.status, 200, "the existing password is kept");
+        assert.deepEqual(login.body.user.roles.sort(), ["admin", "player"]);
+        const admins = await api("GET", `/api/v1/admin/users?q=${username}`, { token: login.body.access_token, base: srv.url });
+        assert.equal(admins.body.total, 1);
+      } finally {
+        await srv.stop();
+      }
+    }
   });
 });
