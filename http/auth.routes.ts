@@ -64,7 +64,7 @@ export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitP
       },
     );
     r.add(
-      { method: "post", path: "/auth/email/verification", tag: "auth", summary: "Send a verification email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("verification")], errors: { 429: "rate_limited" } },
+      { method: "post", path: "/auth/email/verification", tag: "auth", summary: "Send a verification email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("verification"), perAccount("verification", "email")], errors: { 429: "rate_limited" } },
       ({ body }) => emailFlows.requestVerification(body.email),
     );
     r.add(

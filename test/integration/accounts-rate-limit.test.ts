@@ -53,13 +53,15 @@ describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3)",
     assert.equal(other.status, 401);
   });
 
-  it("forgot-password is limited per email too, whatever the address", async () => {
-    const email = `${uniqueName("rlmail")}@example.test`;
-    for (let i = 0; i < LIMIT; i++) assert.equal((await post("/auth/forgot-password", { email }, freshAddress())).status, 202);
-    const limited = await post("/auth/forgot-password", { email: email.toUpperCase() }, freshAddress());
-    assert.equal(limited.status, 429);
-    assert.equal(limited.body.code, "rate_limited");
-  });
+  for (const path of ["/auth/forgot-password", "/auth/email/verification"]) {
+    it(`POST ${path} is limited per email too, whatever the address`, async () => {
+      const email = `${uniqueName("rlmail")}@example.test`;
+      for (let i = 0; i < LIMIT; i++) assert.equal((await post(path, { email }, freshAddress())).status, 202);
+      const limited = await post(path, { email: email.toUpperCase() }, freshAddress());
+      assert.equal(limited.status, 429);
+      assert.equal(limited.body.code, "rate_limited");
+    });
+  }
 
   it("a body without the account field is limited only per address (no crash on odd bodies)", async () => {
     const res = await api("POST", "/api/v1/auth/login", { raw: "[1,2]", base: srv.url, headers: { "x-forwarded-for": freshAddress() } });
