@@ -92,7 +92,7 @@ export class AccountService {
     const passwordHash = await this.passwords.hash(input.new_password);
     const revokeLive = await this.db.transaction(async (m) => {
       await m.update(User, { id: user.id }, { passwordHash });
-      return this.sessions.revokeAll(m, user.id, claims.sessionId);
+      return this.sessions.revokeAll(m, user.id, claims.sid);
     });
     await revokeLive();
   }

@@ -63,9 +63,9 @@ export class SessionService {
         { jti: claims.jti, userId: claims.userId, expiresAt: new Date(claims.expiresAt * 1000) },
         ["jti"],
       );
-      await m.update(Session, { id: claims.sessionId, revokedAt: IsNull() }, { revokedAt: new Date() });
+      await m.update(Session, { id: claims.sid, revokedAt: IsNull() }, { revokedAt: new Date() });
     });
-    await this.tokens.revoke({ userId: claims.userId, sessionId: claims.sessionId, jti: claims.jti }, [claims.sessionId]);
+    await this.tokens.revoke({ userId: claims.userId, sessionId: claims.sid, jti: claims.jti }, [claims.sid]);
   }
 
   /**

@@ -12,8 +12,12 @@ export interface AuthClaims {
   userId: string;
   roles: Role[];
   jti: string;
-  /** The session (refresh-token family) this token belongs to. */
-  sessionId: string;
+  /**
+   * The login session (refresh-token family) this token belongs to. Not `sessionId`:
+   * rooms hand claims to Colyseus as auth data, which reads a top-level `sessionId` as
+   * the connection's id, and every connection of one login would share it.
+   */
+  sid: string;
   siteId?: string;
   expiresAt: number;
 }
@@ -75,19 +79,24 @@ export class TokenService {
     if (typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number" || typeof sid !== "string") {
       throw unauthenticated("The access token lacks required claims.");
     }
-    const [jtiRevoked, sessionRevoked] = await Promise.all([
-      this.presence.exists(`revoked:jti:${jti}`),
-      this.presence.exists(`revoked:sid:${sid}`),
-    ]);
-    if (jtiRevoked || sessionRevoked) throw unauthenticated("The access token was revoked.");
+    if (await this.isRevoked({ jti, sid })) throw unauthenticated("The access token was revoked.");
     return {
       userId: sub,
       roles: Array.isArray(roles) ? roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)) : [],
       jti,
-      sessionId: sid,
+      sid,
       siteId: typeof payload.site_id === "string" ? payload.site_id : undefined,
       expiresAt: exp,
     };
+  }
+
+  /** Whether a token (already verified once) was revoked since; for resumed connections. */
+  async isRevoked(claims: Pick<AuthClaims, "jti" | "sid">): Promise<boolean> {
+    const [jti, sid] = await Promise.all([
+      this.presence.exists(`revoked:jti:${claims.jti}`),
+      this.presence.exists(`revoked:sid:${claims.sid}`),
+    ]);
+    return jti || sid;
   }
 
   /**
@@ -117,9 +126,9 @@ export class TokenService {
 export function isRevokedBy(claims: AuthClaims, revocation: Revocation): boolean {
   if (claims.userId !== revocation.userId) return false;
   if (revocation.jti && revocation.jti === claims.jti) return true;
-  if (revocation.sessionId) return revocation.sessionId === claims.sessionId;
+  if (revocation.sessionId) return revocation.sessionId === claims.sid;
   if (revocation.jti) return false;
-  return claims.sessionId !== revocation.keepSessionId;
+  return claims.sid !== revocation.keepSessionId;
 }
 
 export const hasRole = (claims: AuthClaims, ...roles: Role[]) =>

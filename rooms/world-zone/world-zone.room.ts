@@ -50,11 +50,7 @@ export interface WorldZoneDeps {
   logger: Logger;
 }
 
-/**
- * What `onAuth` resolves; plain JSON, since it may cross processes with the seat. The
- * claims are nested because Colyseus takes a top-level `sessionId` of the auth data as
- * the connection's session id, and every join of one login would then share one.
- */
+/** What `onAuth` resolves; plain JSON, since it may cross processes with the seat. */
 interface WorldJoin {
   claims: AuthClaims;
   character: ZoneCharacter;
@@ -203,9 +199,11 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       seat.reconnection = reconnection;
     }
 
-    onReconnect(client: Client) {
+    async onReconnect(client: Client) {
       const seat = this.currentSeatOf(client);
       if (seat) seat.reconnection = undefined;
+      // A reconnection skips onAuth: a token revoked while the connection was down must not resume.
+      if (await deps.tokens.isRevoked(client.auth as AuthClaims)) client.leave(CLOSE_REVOKED, "token revoked");
     }
 
     async onLeave(client: Client) {

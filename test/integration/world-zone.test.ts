@@ -268,6 +268,18 @@ describe("world_zone room", function () {
     await eventually(() => playerIn(resumed, b.characterId)?.y === 2, "the reconnected client sees itself");
   });
 
+  it("refuses a reconnection when the token was revoked while the connection was down, and frees the seat", async () => {
+    const a = track(await joinFresh("wza"));
+    const b = track(await joinFresh("wzr"));
+    await eventually(() => playerIn(a.joined, b.characterId), "B in A's state");
+    const token = b.joined.room.reconnectionToken;
+    b.joined.room.reconnection.enabled = false;
+    await b.joined.room.leave(false);
+    assert.equal((await api("POST", "/api/v1/auth/logout", { token: b.user.token })).status, 204);
+    await assert.rejects(sdk(b.user.token).reconnect(token));
+    await eventually(() => !playerIn(a.joined, b.characterId), "B's seat freed");
+  });
+
   it("removes a dropped player after the reconnection window and saves its position", async () => {
     const a = track(await joinFresh("wza"));
     const b = track(await joinFresh("wzb"));

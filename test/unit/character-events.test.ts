@@ -32,7 +32,7 @@ describe("character.created on the event bus", () => {
     this.timeout(30_000);
     await db.start();
     const user = await db.manager.save(db.manager.create(User, { username: "eventful", email: "eventful@example.test", passwordHash: "x" }));
-    claims = { userId: user.id, roles: ["player"], jti: "j", sessionId: "s", expiresAt: Date.now() / 1000 + 60 };
+    claims = { userId: user.id, roles: ["player"], jti: "j", sid: "s", expiresAt: Date.now() / 1000 + 60 };
   });
 
   after(async () => {
