@@ -1,16 +1,36 @@
+import fs from "node:fs";
+import { parseArgs } from "node:util";
 import { Client } from "@colyseus/sdk";
 import { cli, type Options } from "@colyseus/loadtest";
+import { percentile } from "./lib/table";
 
 /**
- * Direct-message load: each bot is a pair of fresh users with their inboxes open; one
- * sends to the other every SEND_INTERVAL_MS (below the per-connection message budget)
- * over the inbox, and the bot logs the send → delivery latency it sees.
+ * Direct-message load: each bot is a pair of fresh users with their inboxes open; the
+ * sender sends `dm` over its inbox every `--interval` ms (below the per-connection
+ * budget) and the pair records the send → delivery latency on the receiver's inbox.
+ * With `--endpoint2` the receivers connect to a second process, so every message
+ * crosses processes through Redis.
  *
- *   npx tsx loadtest/chat.ts --endpoint ws://localhost:2567 --room inbox --numClients 100
+ * Once every bot is connected, the bots measure for `--seconds` and write
+ * `{done, delivered, sent, errors, messages_per_second, p50, p99}` to `--stats`.
+ *
+ *   npx tsx loadtest/chat.ts --endpoint ws://localhost:2567 --numClients 100 --interval 200 --stats chat.json
  */
 
-const SEND_INTERVAL_MS = Number(process.env.SEND_INTERVAL_MS ?? 250);
+const { values: args } = parseArgs({
+  options: {
+    endpoint2: { type: "string" },
+    interval: { type: "string", default: "200" },
+    seconds: { type: "string", default: "30" },
+    stats: { type: "string" },
+  },
+  strict: false,
+});
+const INTERVAL_MS = Number(args.interval);
+const MEASURE_MS = Number(args.seconds) * 1000;
 const PASSWORD = "load-test-password-1";
+
+const run = { connected: 0, expected: 0, measuringSince: 0, done: false, sent: 0, delivered: 0, errors: 0, latencies: [] as number[] };
 
 async function signUp(httpBase: string, tag: string): Promise<{ id: string; token: string }> {
   const username = `load_${tag}_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 32);
@@ -30,41 +50,71 @@ function inboxOf(endpoint: string, token: string) {
   return client.joinOrCreate("inbox", {});
 }
 
+function writeStats() {
+  if (typeof args.stats !== "string") return;
+  const elapsed = run.measuringSince ? Math.min(Date.now() - run.measuringSince, MEASURE_MS) / 1000 : 0;
+  fs.writeFileSync(
+    args.stats,
+    JSON.stringify({
+      done: run.done,
+      bots: run.connected,
+      sent: run.sent,
+      delivered: run.delivered,
+      errors: run.errors,
+      messages_per_second: elapsed > 0 ? run.delivered / elapsed : 0,
+      p50: percentile(run.latencies, 50),
+      p99: percentile(run.latencies, 99),
+    }),
+  );
+}
+
+setInterval(() => {
+  if (run.measuringSince && !run.done && Date.now() - run.measuringSince >= MEASURE_MS) run.done = true;
+  writeStats();
+}, 1000);
+
 cli(async (options: Options) => {
+  run.expected = options.numClients;
   const httpBase = options.endpoint.replace(/^ws/, "http");
-  const [sender, receiver] = await Promise.all([signUp(httpBase, `s${options.clientId}`), signUp(httpBase, `r${options.clientId}`)]);
-  const [out, inbox] = await Promise.all([inboxOf(options.endpoint, sender.token), inboxOf(options.endpoint, receiver.token)]);
+  const receiverEndpoint = typeof args.endpoint2 === "string" ? args.endpoint2 : options.endpoint;
+  const [sender, receiver] = await Promise.all([
+    signUp(httpBase, `s${options.clientId}`),
+    signUp(receiverEndpoint.replace(/^ws/, "http"), `r${options.clientId}`),
+  ]);
+  const [out, inbox] = await Promise.all([inboxOf(options.endpoint, sender.token), inboxOf(receiverEndpoint, receiver.token)]);
 
   const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  let errors = 0;
   inbox.onMessage("message", (m: { client_msg_id: string | null }) => {
     const at = m.client_msg_id ? sentAt.get(m.client_msg_id) : undefined;
     if (at === undefined) return;
     sentAt.delete(m.client_msg_id!);
-    latencies.push(Date.now() - at);
+    if (run.measuringSince && !run.done && at >= run.measuringSince) {
+      run.delivered++;
+      run.latencies.push(Date.now() - at);
+    }
   });
   out.onMessage("message", () => {});
   out.onMessage("error", (e: { code: string }) => {
-    errors++;
+    run.errors++;
     console.error(`bot ${options.clientId}: error ${e.code}`);
   });
-  for (const room of [out, inbox]) room.onLeave((code: number) => console.log(`bot ${options.clientId}: left with ${code}`));
 
+  // Spread the pairs' sends over the interval so the load is even, not in bursts.
   let n = 0;
-  const sending = setInterval(() => {
-    const clientMsgId = `${options.clientId}-${n++}`;
-    sentAt.set(clientMsgId, Date.now());
-    out.send("dm", { recipient_id: receiver.id, content: `load message ${n}`, client_msg_id: clientMsgId });
-  }, SEND_INTERVAL_MS);
+  const start = setTimeout(() => {
+    const sending = setInterval(() => {
+      const clientMsgId = `${options.clientId}-${n++}`;
+      const now = Date.now();
+      sentAt.set(clientMsgId, now);
+      if (run.measuringSince && !run.done && now >= run.measuringSince) run.sent++;
+      out.send("dm", { recipient_id: receiver.id, content: `load message ${n}`, client_msg_id: clientMsgId });
+    }, INTERVAL_MS);
+    out.onLeave(() => clearInterval(sending));
+  }, Math.random() * INTERVAL_MS);
+  out.onLeave(() => clearTimeout(start));
 
-  const reporting = setInterval(() => {
-    const window = latencies.splice(0).sort((a, b) => a - b);
-    const pct = (p: number) => window[Math.min(window.length - 1, Math.floor((p / 100) * window.length))] ?? 0;
-    console.log(`bot ${options.clientId}: ${window.length} delivered/5s, p50 ${pct(50)} ms, p99 ${pct(99)} ms, in flight ${sentAt.size}, errors ${errors}`);
-  }, 5000);
-  out.onLeave(() => {
-    clearInterval(sending);
-    clearInterval(reporting);
-  });
+  if (++run.connected === run.expected) {
+    // Everyone is in: measure after a short settling time.
+    run.measuringSince = Date.now() + 2000;
+  }
 });

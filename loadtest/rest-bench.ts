@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import autocannon from "autocannon";
+import type { BenchRow } from "./lib/table";
+import { BENCH_ENV, startPinned, TSX } from "./lib/server";
+
+export interface RestBenchOptions {
+  seconds: number;
+  connections: number;
+  /** Backend variables (DATABASE_URL, REDIS_URL) for the product. */
+  env: Record<string, string>;
+}
+
+interface Load {
+  rps: number;
+  p99: number;
+  failures: number;
+}
+
+async function load(opts: autocannon.Options): Promise<Load> {
+  const result = await autocannon(opts);
+  return { rps: result.requests.average, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+}
+
+async function json(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  if (res.status >= 300) throw new Error(`${init.method ?? "GET"} ${url}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<any>;
+}
+
+/**
+ * REST figures of platform.md "Benchmarks": cached `GET /characters` and
+ * `GET /users/me` against a bare Express route, and login/s against argon2 verify
+ * alone, all served from one pinned core (core 0) with autocannon on the other.
+ */
+export async function runRestBenchmark(o: RestBenchOptions): Promise<BenchRow[]> {
+  const duration = o.seconds;
+  const server = await startPinned("index.ts", { ...BENCH_ENV, ...o.env });
+  let characters: Load, me: Load, login: Load;
+  const credentials = { username: `bench_${Date.now().toString(36)}`, password: "correct-horse-1" };
+  try {
+    const api = `${server.url}/api/v1`;
+    await json(`${api}/auth/register`, {
+      method: "POST",
+      body: JSON.stringify({ ...credentials, email: `${credentials.username}@bench.test` }),
+    });
+    const { access_token: token } = await json(`${api}/auth/login`, { method: "POST", body: JSON.stringify(credentials) });
+    const auth = { authorization: `Bearer ${token}` };
+    for (const name of ["Ayla", "Bram", "Cora"]) {
+      await json(`${api}/characters`, { method: "POST", headers: auth, body: JSON.stringify({ name }) });
+    }
+    await json(`${api}/characters`, { headers: auth });
+    characters = await load({ url: `${api}/characters`, headers: auth, connections: o.connections, duration });
+    me = await load({ url: `${api}/users/me`, headers: auth, connections: o.connections, duration });
+    login = await load({
+      url: `${api}/auth/login`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(credentials),
+      connections: 10,
+      duration,
+    });
+  } finally {
+    await server.stop();
+  }
+
+  const bare = await startPinned("loadtest/reference/bare-express.ts", {});
+  let bareLoad: Load;
+  try {
+    bareLoad = await load({ url: `${bare.url}/bare`, connections: o.connections, duration });
+  } finally {
+    await bare.stop();
+  }
+
+  const argon = JSON.parse(
+    execFileSync("taskset", ["-c", "0", TSX, "loadtest/reference/argon2-verify.ts"], {
+      env: { ...process.env, CONCURRENCY: "10", SECONDS: String(duration) },
+      encoding: "utf8",
+    }),
+  ) as { verifies_per_second: number };
+
+  const failed = (l: Load) => (l.failures > 0 ? `${l.failures} non-2xx or errors` : undefined);
+  return [
+    { scenario: "REST GET /characters (cached)", figure: "requests/s", value: characters.rps, reference: bareLoad.rps, unit: "req/s", note: failed(characters) },
+    { scenario: "REST GET /characters (cached)", figure: "p99 latency", value: characters.p99, reference: bareLoad.p99, unit: "ms" },
+    { scenario: "REST GET /users/me", figure: "requests/s", value: me.rps, reference: bareLoad.rps, unit: "req/s", note: failed(me) },
+    { scenario: "REST GET /users/me", figure: "p99 latency", value: me.p99, reference: bareLoad.p99, unit: "ms" },
+    { scenario: "login", figure: "logins/s", value: login.rps, reference: argon.verifies_per_second, unit: "1/s", note: failed(login) },
+  ];
+}
