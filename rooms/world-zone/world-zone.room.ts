@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Config } from "../../config";
 import type { EventBus } from "../../infra/events";
 import type { Logger } from "../../infra/logger";
+import type { Metrics } from "../../infra/metrics";
 import { DomainError } from "../../services/errors";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
@@ -48,6 +49,7 @@ export interface WorldZoneDeps {
   events: EventBus;
   presence: Presence;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** What `onAuth` resolves; plain JSON, since it may cross processes with the seat. */
@@ -146,9 +148,11 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
           },
         });
       }
-      // Timestep first, then the patch rate (platform.md): patches follow the ticks.
-      this.setFixedTimestep(() => this.step(), config.WORLD_TICK_RATE);
-      this.setPatchRate(1000 / config.WORLD_TICK_RATE);
+      // The tick sends its own patch, so the tick duration metric covers the encode that
+      // dominates it. Timestep first: a null patch rate set before it would start a second
+      // clock ticker that steals the timestep's elapsed time.
+      this.setFixedTimestep(() => this.tick(), config.WORLD_TICK_RATE);
+      this.setPatchRate(null);
       this.clock.setInterval(() => void this.saveAll(), config.WORLD_SAVE_INTERVAL * 1000);
 
       new MessageRouter(this, logger)
@@ -294,6 +298,15 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         text,
         at: new Date().toISOString(),
       });
+    }
+
+    private tick() {
+      const started = performance.now();
+      this.step();
+      this.broadcastPatch();
+      deps.metrics.worldTickSeconds.observe((performance.now() - started) / 1000);
+      deps.metrics.worldTicks.inc({ zone_id: this.state.zone_id });
+      deps.metrics.worldPlayers.set({ zone_id: this.state.zone_id }, this.seats.size);
     }
 
     private step() {

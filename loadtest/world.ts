@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { cli, type Options } from "@colyseus/loadtest";
+import { Client, type Room } from "@colyseus/sdk";
+import { setUpBot, type BotCredentials } from "./lib/world-setup";
+import { FleetStats } from "./lib/world-stats";
+
+/**
+ * World-zone load: each bot joins its character's zone and moves 10 times a second,
+ * measuring the time from sending a `seq` until its own Player.seq in the state
+ * reaches it. It walks from one random waypoint to the next at full speed, so a fleet
+ * that starts piled at (0, 0) spreads over the zone and keeps crossing AOI cells.
+ *
+ *   npx tsx loadtest/world.ts --endpoint ws://localhost:2567 --room world_zone --numClients 100 \
+ *     [--credentials bots.json] [--stats stats.json] [--bare]
+ *
+ * Without --credentials a bot registers, logs in and creates its character over REST
+ * itself; with it, bot N takes entry N of that JSON array ({token, character_id}).
+ * --bare targets the bare reference (loadtest/reference/bare-world.ts): no REST, no auth.
+ */
+
+const MOVE_INTERVAL_MS = 100;
+const STRIDE = 10;
+
+const { values: args } = parseArgs({ strict: false, options: { credentials: { type: "string" }, stats: { type: "string" }, bare: { type: "boolean" } } });
+const credentials: (BotCredentials | null)[] | undefined =
+  typeof args.credentials === "string" ? JSON.parse(readFileSync(args.credentials, "utf8")) : undefined;
+const fleet = new FleetStats();
+if (typeof args.stats === "string") fleet.writeEverySecond(args.stats);
+
+interface Welcome {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+async function join(options: Options): Promise<{ room: Room; key: string }> {
+  const client = new Client(options.endpoint);
+  if (args.bare) {
+    const room = await client.joinOrCreate(options.roomName ?? "bare_world", {});
+    return { room, key: room.sessionId };
+  }
+  const bot = credentials
+    ? credentials[options.clientId]
+    : await setUpBot(options.endpoint.replace(/^ws/, "http"), String(options.clientId));
+  if (!bot) throw new Error(`bot ${options.clientId}: no credentials`);
+  client.auth.token = bot.token;
+  const room = await client.joinOrCreate(options.roomName ?? "world_zone", { character_id: bot.character_id });
+  return { room, key: bot.character_id };
+}
+
+/** Moves toward a random waypoint, picking the next one on arrival. */
+function walker(welcome: Welcome) {
+  let { x, y } = welcome;
+  const pick = () => ({ x: Math.random() * welcome.width, y: Math.random() * welcome.height });
+  let target = pick();
+  return () => {
+    let dx = target.x - x;
+    let dy = target.y - y;
+    const distance = Math.hypot(dx, dy);
+    if (distance < STRIDE) target = pick();
+    if (distance > STRIDE) {
+      dx = (dx / distance) * STRIDE;
+      dy = (dy / distance) * STRIDE;
+    }
+    x += dx;
+    y += dy;
+    return { dx, dy };
+  };
+}
+
+cli(async (options: Options) => {
+  let joined: { room: Room; key: string };
+  try {
+    joined = await join(options);
+  } catch (err) {
+    fleet.failed++;
+    throw err;
+  }
+  const { room, key } = joined;
+  fleet.joined++;
+  const ws = (room.connection.transport as unknown as { ws: WebSocket }).ws;
+  ws.addEventListener("message", (event: MessageEvent) => {
+    const data = event.data as ArrayBuffer | Uint8Array;
+    fleet.bytes += data.byteLength;
+  });
+
+  // Sent seqs still waiting for a patch that shows them, oldest first.
+  const pending: { seq: number; at: number }[] = [];
+  room.onStateChange((state: any) => {
+    fleet.patches++;
+    const seq = state.players?.get(key)?.seq;
+    if (seq === undefined) return;
+    const now = performance.now();
+    while (pending.length > 0 && pending[0].seq <= seq) fleet.recordLatency(now - pending.shift()!.at);
+  });
+  room.onMessage("error", (e: { code: string }) => console.error(`bot ${options.clientId}: error ${e.code}`));
+  room.onMessage("said", () => {});
+  room.onMessage("pong", () => {});
+
+  let seq = 0;
+  let moving: NodeJS.Timeout | undefined;
+  room.onMessage("welcome", (welcome: Welcome) => {
+    const step = walker(welcome);
+    moving = setInterval(() => {
+      seq++;
+      pending.push({ seq, at: performance.now() });
+      room.send("move", { ...step(), seq });
+    }, MOVE_INTERVAL_MS);
+  });
+  room.onLeave((code: number) => {
+    fleet.left++;
+    clearInterval(moving);
+    console.log(`bot ${options.clientId}: left with ${code}`);
+  });
+});
