@@ -14,8 +14,15 @@ import {
   type StoredMessage,
 } from "./messages.schemas";
 
-/** What a user's feed subscribers are told: something of theirs changed; they read the store for what. */
-export type MailboxSignal = { kind: "message"; seq: number; message: MessageView } | { kind: "read"; peer_id: string };
+/**
+ * What a user's feed subscribers are told. A message signal carries the message and the
+ * positions that preceded it (each user's, and the pair's), read under the send's locks:
+ * a room whose cursor equals that position delivers straight from the signal; any other
+ * room (it missed a signal, or signals crossed processes out of order) reads the store.
+ */
+export type MailboxSignal =
+  | { kind: "message"; seq: number; message: MessageView; prev: { users: Record<string, number>; pair: number } }
+  | { kind: "read"; peer_id: string };
 
 const mailboxChannel = (userId: string) => `dm.user.${userId}`;
 
@@ -54,11 +61,18 @@ export class MessageService {
     if (input.senderId === input.recipientId) {
       throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
     }
-    const { row, created } = await this.db.transaction(async (m) => {
+    const { row, created, prev } = await this.db.transaction(async (m) => {
       await this.assertUser(m, input.recipientId);
       for (const key of [lockKey(input.senderId), lockKey(input.recipientId)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
         await m.query("SELECT pg_advisory_xact_lock($1)", [key.toString()]);
       }
+      const [prev]: { sender: string | null; recipient: string | null; pair: string | null }[] = await m.query(
+        `SELECT GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $1), (SELECT max(seq) FROM messages WHERE recipient_id = $1)) AS sender,
+                GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $2), (SELECT max(seq) FROM messages WHERE recipient_id = $2)) AS recipient,
+                (SELECT max(seq) FROM messages m WHERE LEAST(m.sender_id, m.recipient_id) = LEAST($1::uuid, $2::uuid)
+                   AND GREATEST(m.sender_id, m.recipient_id) = GREATEST($1::uuid, $2::uuid)) AS pair`,
+        [input.senderId, input.recipientId],
+      );
       const inserted: { id: string }[] = await m.query(
         `INSERT INTO messages (sender_id, recipient_id, content, client_msg_id) VALUES ($1, $2, $3, $4)
          ON CONFLICT (sender_id, client_msg_id) DO NOTHING RETURNING id`,
@@ -67,11 +81,19 @@ export class MessageService {
       const [stored]: MessageRow[] = inserted.length
         ? await m.query(`${SELECT_MESSAGE} WHERE m.id = $1`, [inserted[0]!.id])
         : await m.query(`${SELECT_MESSAGE} WHERE m.sender_id = $1 AND m.client_msg_id = $2`, [input.senderId, input.clientMsgId]);
-      return { row: stored!, created: inserted.length > 0 };
+      return { row: stored!, created: inserted.length > 0, prev: prev! };
     });
     const message = toMessage(row);
     if (created) {
-      const signal: MailboxSignal = { kind: "message", seq: Number(row.seq), message };
+      const signal: MailboxSignal = {
+        kind: "message",
+        seq: Number(row.seq),
+        message,
+        prev: {
+          users: { [input.senderId]: Number(prev.sender ?? 0), [input.recipientId]: Number(prev.recipient ?? 0) },
+          pair: Number(prev.pair ?? 0),
+        },
+      };
       await Promise.all([
         this.presence.publish(mailboxChannel(row.sender_id), signal),
         this.presence.publish(mailboxChannel(row.recipient_id), signal),

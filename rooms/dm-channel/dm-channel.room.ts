@@ -3,8 +3,8 @@ import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
 import { badRequest, forbidden } from "../../services/errors";
-import type { MessageService } from "../../services/messages";
-import { clientMsgId, content } from "../../services/messages.schemas";
+import type { MailboxSignal, MessageService } from "../../services/messages";
+import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { Feed } from "../inbox/feed";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
@@ -72,7 +72,8 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       this.cursor = await messages.latestPosition(a, b);
       await this.refreshReadMarkers();
       this.undo.push(await closeOnRevocation(this, this.presence));
-      for (const userId of this.pair) this.undo.push(await messages.watch(userId, () => this.feed.wake(() => this.pump())));
+      // Both mailboxes: a read marker is signalled to the reader's only.
+      for (const userId of this.pair) this.undo.push(await messages.watch(userId, (signal) => this.onSignal(signal)));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
@@ -130,12 +131,26 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       if (!participant.online) participant.typing = false;
     }
 
+    /** The pair's next message is delivered from the signal; a gap sends the room to the store. */
+    private onSignal(signal: MailboxSignal) {
+      if (signal.kind !== "message") return this.feed.wake(() => this.pump());
+      const { sender_id, recipient_id } = signal.message;
+      if (!this.pair.includes(sender_id) || !this.pair.includes(recipient_id)) return;
+      void this.feed.run(async () => {
+        if (signal.seq <= this.cursor) return;
+        if (signal.prev.pair !== this.cursor) return this.pump();
+        this.deliver({ seq: signal.seq, view: signal.message });
+      });
+    }
+
     private async pump() {
-      for (const m of await messages.pairSince(...this.pair, this.cursor)) {
-        for (const client of this.clients) if (!this.joining.has(client)) sendTo(client, "message", m.view);
-        this.cursor = m.seq;
-      }
+      for (const m of await messages.pairSince(...this.pair, this.cursor)) this.deliver(m);
       await this.refreshReadMarkers();
+    }
+
+    private deliver(m: StoredMessage) {
+      for (const client of this.clients) if (!this.joining.has(client)) sendTo(client, "message", m.view);
+      this.cursor = m.seq;
     }
 
     private async refreshReadMarkers() {

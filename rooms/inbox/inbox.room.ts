@@ -2,8 +2,8 @@ import { Room, ServerError, type AuthContext, type Client } from "@colyseus/core
 import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
-import type { MessageService } from "../../services/messages";
-import { clientMsgId, content } from "../../services/messages.schemas";
+import type { MailboxSignal, MessageService } from "../../services/messages";
+import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
@@ -72,7 +72,7 @@ export function createInboxRoom(deps: InboxDeps) {
       this.cursor = await messages.latestPosition(this.userId);
       this.state.unread_total = await messages.unreadTotal(this.userId);
       this.undo.push(await closeOnRevocation(this, this.presence));
-      this.undo.push(await messages.watch(this.userId, () => this.feed.wake(() => this.pump())));
+      this.undo.push(await messages.watch(this.userId, (signal) => this.onSignal(signal)));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
@@ -107,15 +107,27 @@ export function createInboxRoom(deps: InboxDeps) {
       logger.error({ err, method, room: this.roomId }, "inbox room error");
     }
 
+    /** The next message in order is delivered from the signal; anything else sends the room to the store. */
+    private onSignal(signal: MailboxSignal) {
+      if (signal.kind !== "message") return this.feed.wake(() => this.pump());
+      void this.feed.run(async () => {
+        if (signal.seq <= this.cursor) return;
+        if (signal.prev.users[this.userId] !== this.cursor) return this.pump();
+        this.deliver({ seq: signal.seq, view: signal.message });
+        if (signal.message.recipient_id === this.userId) this.state.unread_total++;
+      });
+    }
+
     private async pump() {
-      const fresh = await messages.since(this.userId, this.cursor);
-      for (const m of fresh) {
-        for (const client of this.clients) {
-          if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
-        }
-        this.cursor = m.seq;
-      }
+      for (const m of await messages.since(this.userId, this.cursor)) this.deliver(m);
       this.state.unread_total = await messages.unreadTotal(this.userId);
+    }
+
+    private deliver(m: StoredMessage) {
+      for (const client of this.clients) {
+        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
+      }
+      this.cursor = m.seq;
     }
   };
 }
