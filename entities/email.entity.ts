@@ -66,6 +66,10 @@ export class OutboxEmail {
   @Column({ name: "last_error", type: "text", nullable: true })
   lastError!: string | null;
 
+  /** A claimed row is leased until then; a failed one waits until then for its retry. */
+  @Column({ name: "next_attempt_at", type: "timestamptz", default: () => "now()" })
+  nextAttemptAt!: Date;
+
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt!: Date;
 

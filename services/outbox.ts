@@ -8,6 +8,10 @@ import { toOutboxEmail, type OutboxEmailView } from "./accounts.schemas";
 
 const BATCH = 10;
 const MAX_ATTEMPTS = 5;
+/** How long a claimed row is reserved for the worker sending it. */
+const LEASE_SECONDS = 60;
+/** First retry after 2 s, then 4, 8, 16. */
+const RETRY_BASE_MS = 2000;
 
 /**
  * Outgoing email. Rows are written inside the transaction of whatever they announce,
@@ -58,32 +62,38 @@ export class Outbox {
   }
 
   /**
-   * Delivers one batch. The rows stay locked while they are sent (SKIP LOCKED), so
-   * several processes never send the same mail twice.
+   * Delivers one batch of due mail. Rows are claimed in one statement (SKIP LOCKED, with
+   * a lease), so processes never send a mail twice at once and no lock is held while
+   * SMTP talks; a failure is retried with exponential backoff until MAX_ATTEMPTS.
    */
   async deliverPending(): Promise<number> {
-    return this.db.transaction(async (m) => {
-      const rows = await m
-        .createQueryBuilder(OutboxEmail, "o")
-        .where("o.status = 'pending'")
-        .orderBy("o.created_at", "ASC")
-        .limit(BATCH)
-        .setLock("pessimistic_write")
-        .setOnLocked("skip_locked")
-        .getMany();
-      for (const row of rows) {
-        const attempts = row.attempts + 1;
-        try {
-          await this.mailer.send({ to: row.to, subject: row.subject, body: row.body });
-          await m.update(OutboxEmail, { id: row.id }, { status: "sent", attempts, sentAt: new Date(), lastError: null });
-        } catch (err) {
-          const lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
-          const status = attempts >= MAX_ATTEMPTS ? "failed" : "pending";
-          await m.update(OutboxEmail, { id: row.id }, { status, attempts, lastError });
-          this.logger.warn({ outboxId: row.id, attempts, err: lastError }, "email delivery failed");
-        }
+    const [claimed]: [OutboxRow[], number] = await this.db.manager.query(
+      `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
+       WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, to_address, subject, body, attempts`,
+      [BATCH, LEASE_SECONDS],
+    );
+    for (const row of claimed) {
+      try {
+        await this.mailer.send({ to: row.to_address, subject: row.subject, body: row.body });
+        await this.db.manager.update(OutboxEmail, { id: row.id }, { status: "sent", sentAt: new Date(), lastError: null });
+      } catch (err) {
+        const lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
+        const status = row.attempts >= MAX_ATTEMPTS ? "failed" : "pending";
+        const nextAttemptAt = new Date(Date.now() + RETRY_BASE_MS * 2 ** (row.attempts - 1));
+        await this.db.manager.update(OutboxEmail, { id: row.id }, { status, lastError, nextAttemptAt });
+        this.logger.warn({ outboxId: row.id, attempts: row.attempts, err: lastError }, "email delivery failed");
       }
-      return rows.length;
-    });
+    }
+    return claimed.length;
   }
+}
+
+interface OutboxRow {
+  id: string;
+  to_address: string;
+  subject: string;
+  body: string;
+  attempts: number;
 }

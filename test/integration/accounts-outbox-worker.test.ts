@@ -9,7 +9,7 @@ import { startServerProcess, type ServerProcess } from "../support/process";
  * being retried forever.
  */
 describe("accounts: outbox worker (spawned server, unreachable SMTP)", function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
   let srv: ServerProcess;
 
   before(async () => {
@@ -26,7 +26,8 @@ describe("accounts: outbox worker (spawned server, unreachable SMTP)", function 
     assert.equal(reg.status, 201);
     assert.equal((await api("POST", "/api/v1/auth/forgot-password", { body: { email }, base: srv.url })).status, 202);
     const admin = await adminUser(srv.url);
-    const deadline = Date.now() + 40_000;
+    // Five attempts, 2 + 4 + 8 + 16 s apart.
+    const deadline = Date.now() + 60_000;
     let status = "pending";
     while (status === "pending" && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
