@@ -89,12 +89,17 @@ const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(mi
 
 /**
  * A zone is one room: when it is full the matchmaker would open a second room for the
- * same zone, splitting its players, so a join is refused instead.
+ * same zone, splitting its players, so a join is refused instead. A full listing of a
+ * process that no longer answers (killed) is swept by the health check rather than
+ * refusing the zone for good.
  */
 async function assertZoneHasRoom(zoneId: string): Promise<void> {
   const listings = await matchMaker.query({ name: WORLD_ZONE_ROOM, zone_id: zoneId } as never);
-  if (listings.some((room) => room.clients >= room.maxClients)) {
-    throw new DomainError(503, "zone_full", "This zone is full; try again later.");
+  for (const room of listings) {
+    if (room.clients < room.maxClients) continue;
+    if (room.processId === matchMaker.processId || (await matchMaker.healthCheckProcessId(room.processId))) {
+      throw new DomainError(503, "zone_full", "This zone is full; try again later.");
+    }
   }
 }
 
@@ -133,6 +138,11 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     async onCreate(options: { zone_id: string }) {
+      // Joins that passed onAuth while the zone still had room find it locked once full,
+      // and the matchmaker then creates a second room for the zone: refuse that here.
+      await assertZoneHasRoom(options.zone_id).catch((err) => {
+        throw toJoinRejection(err, logger);
+      });
       const aoi = config.WORLD_AOI_RADIUS > 0;
       this.state = aoi ? new FilteredZoneState() : new ZoneState();
       this.state.zone_id = options.zone_id;

@@ -4,7 +4,6 @@ import { TEST_ENV } from "./backend";
 import { freePort } from "./server";
 
 const ROOT = path.resolve(__dirname, "../..");
-const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 export interface ServerProcess {
   port: number;
@@ -22,7 +21,9 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 45_000): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(TSX, ["index.ts"], {
+  // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server as its own
+  // child, so a SIGKILL would kill only the CLI and leave the server running orphaned.
+  const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
     cwd: ROOT,
     env: { ...process.env, ...TEST_ENV, DATABASE_URL: "pglite://memory", ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
