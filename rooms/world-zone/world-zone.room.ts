@@ -1,4 +1,4 @@
-import { CloseCode, matchMaker, Room, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { CloseCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
 import { Encoder, StateView } from "@colyseus/schema";
 import { z } from "zod";
 import type { Config } from "../../config";
@@ -245,6 +245,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     onUncaughtException(error: Error, method: string) {
+      // A second room refused for a full zone (onCreate) is a join rejection the client already has.
+      if (error.cause instanceof ServerError) return;
       logger.error({ err: error, method, room: this.roomName, zone: this.state.zone_id }, "world zone failure");
     }
 
