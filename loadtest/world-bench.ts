@@ -40,6 +40,8 @@ export interface WorldBenchOptions {
   /** Seconds the bots walk before the window opens, so they leave their common start (0, 0). */
   spreadSeconds?: number;
   radius?: number;
+  /** Extra environment of the product server, e.g. DATABASE_URL and REDIS_URL of a real backend. */
+  env?: Record<string, string>;
   serverCore?: number;
   botCore?: number;
   log?: (line: string) => void;
@@ -78,7 +80,7 @@ const readJson = <T>(file: string): T | undefined => {
   }
 };
 
-async function startProduct(clients: number, radius: number, core: number, dir: string, log: (l: string) => void): Promise<Target> {
+async function startProduct(clients: number, radius: number, o: Required<WorldBenchOptions>, dir: string): Promise<Target> {
   const port = await freePort();
   const metricsToken = randomBytes(16).toString("hex");
   const server = startPinned(
@@ -98,14 +100,15 @@ async function startProduct(clients: number, radius: number, core: number, dir: 
       RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
       WORLD_AOI_RADIUS: String(radius),
       WORLD_MAX_CLIENTS: String(clients + 10),
+      ...o.env,
     },
-    core,
+    o.serverCore,
   );
   const url = `http://127.0.0.1:${port}`;
   await waitUntil(server, async () => (await fetch(`${url}/readyz`)).status === 200);
   const started = Date.now();
   const credentials = await setUpBots(url, clients);
-  log(`  REST setup of ${clients} bots: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  o.log(`  REST setup of ${clients} bots: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const file = path.join(dir, "credentials.json");
   writeFileSync(file, JSON.stringify(credentials));
   return {
@@ -210,6 +213,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
   const o: Required<WorldBenchOptions> = {
     spreadSeconds: 20,
     radius: 100,
+    env: {},
     serverCore: 0,
     botCore: 1,
     log: (line) => process.stderr.write(`${line}\n`),
@@ -233,7 +237,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
         }
       };
       try {
-        const product = await run(() => startProduct(clients, radius, o.serverCore, dir, o.log), "product");
+        const product = await run(() => startProduct(clients, radius, o, dir), "product");
         const reference = await run(() => startReference(radius, o.serverCore, dir), "bare reference");
         for (const f of FIGURES) {
           rows.push({ scenario, figure: f.figure, value: f.pick(product), reference: f.pick(reference), unit: f.unit, note: f.note || undefined });

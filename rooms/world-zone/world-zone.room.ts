@@ -1,4 +1,4 @@
-import { CloseCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { ClientState, CloseCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
 import { Encoder, StateView } from "@colyseus/schema";
 import { z } from "zod";
 import type { Config } from "../../config";
@@ -11,7 +11,7 @@ import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/
 import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { MessageRouter, sendTo } from "../shared/messages";
-import { InterestGrid } from "./grid";
+import { CellViews, type Watcher } from "./cell-views";
 import { FilteredZoneState, Player, ZoneState } from "./state";
 
 /** The name the room is registered under; its zone listing is looked up by it. */
@@ -59,7 +59,7 @@ interface WorldJoin {
 }
 
 /** One character in the zone, connected or holding its seat for a reconnection. */
-interface Seat {
+interface Seat extends Watcher {
   character: ZoneCharacter;
   player: Player;
   sessionId: string;
@@ -73,6 +73,7 @@ interface Seat {
   pending: boolean;
   /** Moved since the last save. */
   dirty: boolean;
+  /** What its client is shown, with interest management on. */
   view?: StateView;
   reconnection?: Deferred<Client>;
 }
@@ -121,7 +122,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
-    private grid?: InterestGrid<Seat>;
+    private cells?: CellViews<Seat>;
     private stopRevocations?: () => void;
 
     static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<WorldJoin> {
@@ -147,15 +148,10 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       this.state = aoi ? new FilteredZoneState() : new ZoneState();
       this.state.zone_id = options.zone_id;
       if (aoi) {
-        this.grid = new InterestGrid<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT, {
-          enter: (a, b) => {
-            a.view!.add(b.player);
-            b.view!.add(a.player);
-          },
-          leave: (a, b) => {
-            a.view!.remove(b.player);
-            b.view!.remove(a.player);
-          },
+        this.cells = new CellViews<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT, (seat, view) => {
+          seat.view = view;
+          const client = this.clients.getById(seat.sessionId);
+          if (client) client.view = view;
         });
       }
       // The tick sends its own patch, so the tick duration metric covers the encode that
@@ -215,7 +211,12 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     async onReconnect(client: Client) {
       const seat = this.currentSeatOf(client);
-      if (seat) seat.reconnection = undefined;
+      if (seat) {
+        seat.reconnection = undefined;
+        // A new connection holds nothing yet: it starts from its own full state.
+        this.cells?.join(seat, seat.x, seat.y, false);
+        client.view = seat.view;
+      }
       // A reconnection skips onAuth: a token revoked while the connection was down must not resume.
       if (await deps.tokens.isRevoked(client.auth as AuthClaims)) client.leave(CLOSE_REVOKED, "token revoked");
     }
@@ -241,6 +242,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     async onDispose() {
       this.stopRevocations?.();
+      this.cells?.dispose();
       await this.saveAll();
     }
 
@@ -254,14 +256,10 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const x = clamp(character.x, 0, config.WORLD_WIDTH);
       const y = clamp(character.y, 0, config.WORLD_HEIGHT);
       const player = new Player().assign({ character_id: character.id, name: character.name, class: character.class, x, y });
-      const seat: Seat = { character, player, sessionId, x, y, dx: 0, dy: 0, seq: undefined, pending: false, dirty: false };
+      const seat: Seat = { character, player, sessionId, x, y, dx: 0, dy: 0, seq: undefined, pending: false, dirty: false, cell: 0 };
       this.seats.set(character.id, seat);
       this.state.players.set(character.id, player);
-      if (this.grid) {
-        seat.view = new StateView();
-        seat.view.add(player);
-        this.grid.insert(seat, x, y);
-      }
+      this.cells?.join(seat, x, y, true);
       return seat;
     }
 
@@ -276,12 +274,12 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         seat.reconnection = undefined;
       }
       previous?.leave(CLOSE_SUPERSEDED, "joined again elsewhere");
+      this.cells?.join(seat, seat.x, seat.y, false);
       return seat;
     }
 
     private unseat(seat: Seat) {
-      this.grid?.remove(seat);
-      seat.view?.dispose();
+      this.cells?.leave(seat);
       this.seats.delete(seat.character.id);
       this.state.players.delete(seat.character.id);
     }
@@ -314,8 +312,11 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     private tick() {
       const started = performance.now();
+      this.cells?.promote();
       this.step();
+      this.cells?.beforePatch((seat) => this.clients.getById(seat.sessionId)?.state === ClientState.JOINED);
       this.broadcastPatch();
+      this.cells?.afterPatch();
       deps.metrics.worldTickSeconds.observe((performance.now() - started) / 1000);
       deps.metrics.worldTicks.inc({ zone_id: this.state.zone_id });
       deps.metrics.worldPlayers.set({ zone_id: this.state.zone_id }, this.seats.size);
@@ -342,7 +343,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         seat.x = seat.player.x = x;
         seat.y = seat.player.y = y;
         seat.dirty = true;
-        this.grid?.move(seat, x, y);
+        this.cells?.move(seat, x, y);
         moves.push({ character_id: seat.character.id, x, y });
       }
       if (moves.length > 0) this.publish("player.moved", { zone_id: this.state.zone_id, tick, moves });

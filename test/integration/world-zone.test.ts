@@ -428,6 +428,50 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
     assert.equal(back.x, 100);
     await eventually(() => playerIn(c.joined, b.characterId), "B visible to C, beside it too");
   });
+
+  /** One axis at a time in whole steps, so float32 positions land exactly; each step waited for. */
+  async function walkToPoint(p: { characterId: string; joined: Joined }, x: number, y: number) {
+    for (;;) {
+      // Copied: the Player object itself changes when the patch arrives.
+      const from = { x: playerIn(p.joined, p.characterId).x, y: playerIn(p.joined, p.characterId).y };
+      if (from.x === x && from.y === y) return;
+      const clampStep = (d: number) => Math.max(-100, Math.min(100, d));
+      const step = from.y !== y ? { dx: 0, dy: clampStep(y - from.y) } : { dx: clampStep(x - from.x), dy: 0 };
+      p.joined.room.send("move", step);
+      await eventually(() => {
+        const now = playerIn(p.joined, p.characterId);
+        return (now.x !== from.x || now.y !== from.y) && now;
+      }, "a step");
+    }
+  }
+
+  const seen = (p: { joined: Joined }) => [...p.joined.room.state.players.keys()].sort().join(",");
+  const exactly = (...ps: { characterId: string }[]) => ps.map((p) => p.characterId).sort().join(",");
+
+  it("a client crossing cells sees exactly the players near it wherever it stops, none left over", async () => {
+    // Row y=600 is far from everyone else of the suite, who stand on y=0.
+    const mover = await player("aoim");
+    const west = await player("aoiw");
+    const middle = await player("aoix");
+    const east = await player("aoie");
+    await Promise.all([walkToPoint(west, 100, 600), walkToPoint(middle, 500, 600), walkToPoint(east, 800, 600), walkToPoint(mover, 0, 600)]);
+    await eventually(() => seen(mover) === exactly(mover, west) || undefined, "the mover beside west sees only west");
+
+    await walkToPoint(mover, 400, 600);
+    await eventually(() => seen(mover) === exactly(mover, middle) || undefined, "west dropped and middle added");
+    await eventually(() => playerIn(middle.joined, mover.characterId)?.x === 400, "middle sees the mover where it stands");
+    await eventually(() => !playerIn(west.joined, mover.characterId), "west no longer sees the mover");
+
+    await walkToPoint(mover, 800, 550);
+    await eventually(() => seen(mover) === exactly(mover, east) || undefined, "only east near the east end");
+
+    await walkToPoint(mover, 150, 600);
+    await eventually(() => seen(mover) === exactly(mover, west) || undefined, "back west: west again, nobody else");
+    const shown = await eventually(() => playerIn(mover.joined, west.characterId), "west as the mover sees it");
+    assert.deepEqual([shown.x, shown.y], [100, 600]);
+    await eventually(() => playerIn(west.joined, mover.characterId)?.x === 150, "west sees the mover arrive");
+    assert.equal(playerIn(east.joined, mover.characterId), undefined, "east lost the mover");
+  });
 });
 
 describe("world_zone when full (WORLD_MAX_CLIENTS=1)", function () {
