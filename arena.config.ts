@@ -1,5 +1,5 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
-import { defineRoom, type Presence } from "@colyseus/core";
+import { defineRoom, matchMaker, type Presence } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
@@ -28,7 +28,7 @@ import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
 import { WorldService } from "./services/world";
-import { createWorldZoneRoom, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
+import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
 import { messageRoutes } from "./http/messages.routes";
@@ -73,6 +73,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       publicAddress: cfg.PUBLIC_ADDRESS,
       logger,
       greet: false,
+      selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
     rooms: {

@@ -105,6 +105,22 @@ async function assertZoneHasRoom(zoneId: string): Promise<void> {
 }
 
 /**
+ * Wraps the matchmaker's choice of process for a new room: a second room for a full
+ * zone is refused here, on the matchmaking process, since a refusal thrown by an
+ * onCreate on another process crosses Colyseus's IPC as a bare message (a 523).
+ */
+export function refuseFullZones(select: matchMaker.SelectProcessIdCallback): matchMaker.SelectProcessIdCallback {
+  return async (roomName, options) => {
+    if (roomName === WORLD_ZONE_ROOM) {
+      await assertZoneHasRoom(String(options.zone_id)).catch((err) => {
+        throw err instanceof DomainError ? new ServerError(err.status, err.code) : err;
+      });
+    }
+    return select(roomName, options);
+  };
+}
+
+/**
  * `world_zone`: one room per zone, an authoritative fixed-rate simulation of where
  * characters stand. Moves go through the shared MessageRouter into a per-seat
  * accumulator rather than Colyseus's input API: that API decodes binary schema
