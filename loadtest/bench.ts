@@ -1,0 +1,78 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Client } from "pg";
+import { runChatBenchmark } from "./chat-bench";
+import { runRestBenchmark } from "./rest-bench";
+import { toMarkdown, type BenchRow } from "./lib/table";
+import { runWorldBenchmark } from "./world-bench";
+
+/**
+ * `npm run bench`: every scenario of platform.md "Benchmarks", each beside its
+ * reference measured in the same run, printed as one table (and written to
+ * loadtest/results/latest.md). `--backend real` runs the product on Postgres + Redis
+ * (BENCH_DATABASE_URL, BENCH_REDIS_URL; a database is created for the run and dropped).
+ */
+const { values } = parseArgs({
+  options: {
+    backend: { type: "string", default: "embedded" },
+    seconds: { type: "string", default: "30" },
+    only: { type: "string" },
+  },
+});
+const seconds = Number(values.seconds);
+const only = new Set((values.only ?? "world,rest,dm").split(","));
+
+async function withBackend<T>(run: (env: Record<string, string>, real: boolean) => Promise<T>): Promise<T> {
+  if (values.backend !== "real") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-bench-"));
+    try {
+      return await run({ DATABASE_URL: "", DATA_DIR: dir }, false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+  const redis = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14";
+  const name = `tavern_bench_${crypto.randomBytes(3).toString("hex")}`;
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(base);
+    url.pathname = `/${name}`;
+    return await run({ DATABASE_URL: url.toString(), REDIS_URL: redis }, true);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+async function main() {
+  const rows: BenchRow[] = [];
+  const started = new Date();
+  await withBackend(async (env, real) => {
+    if (only.has("world")) rows.push(...(await runWorldBenchmark({ clients: [100, 500, 1000], aoi: [false, true], seconds, env })));
+    if (only.has("rest")) rows.push(...(await runRestBenchmark({ seconds: Math.min(seconds, 15), connections: 50, env })));
+    if (only.has("dm")) {
+      rows.push(...(await runChatBenchmark({ pairs: 100, rate: 500, seconds, processes: 1, env })));
+      if (real) rows.push(...(await runChatBenchmark({ pairs: 100, rate: 500, seconds, processes: 2, env })));
+    }
+  });
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const header = `Run ${started.toISOString()} on ${os.cpus().length} × ${cpu}, Node ${process.version}, backend ${values.backend}; load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`;
+  const table = `${header}\n\n${toMarkdown(rows)}\n`;
+  process.stdout.write(`\n${table}`);
+  fs.mkdirSync(path.join(__dirname, "results"), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, "results", "latest.md"), table);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
