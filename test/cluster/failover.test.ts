@@ -36,8 +36,7 @@ describe("one process killed with SIGKILL", function () {
     const killed = hostOf(zone, [a, b]);
     const survivor = killed === a ? b : a;
 
-    killed.child.kill("SIGKILL");
-    assert.equal(await killed.stop(), null);
+    assert.equal(await killed.stop("SIGKILL"), null);
 
     const me = await api("GET", "/api/v1/users/me", { base: survivor.url, token: friend.token });
     assert.equal(me.status, 200);
@@ -63,8 +62,7 @@ describe("one process killed with SIGKILL", function () {
     const killed = hostOf(zone, [a, b]);
     const survivor = killed === a ? b : a;
 
-    killed.child.kill("SIGKILL");
-    await killed.stop();
+    await killed.stop("SIGKILL");
 
     const rejoined = await connect(survivor, player.token).joinOrCreate("world_zone", { character_id: player.characterId });
     rejoined.onMessage("*", () => {});
