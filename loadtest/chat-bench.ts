@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import type { BenchRow } from "./lib/table";
 import { runLoadtest } from "./lib/loadtest-run";
-import { BENCH_ENV, startPinned, TSX, type Started } from "./lib/server";
+import { NODE, ROOT } from "./lib/proc";
+import { BENCH_ENV, startServer, type Started } from "./lib/server";
 
 export interface ChatBenchOptions {
   pairs: number;
@@ -34,7 +35,7 @@ export async function runChatBenchmark(o: ChatBenchOptions): Promise<BenchRow[]>
   let run;
   try {
     for (let i = 0; i < o.processes; i++) {
-      const server = await startPinned("index.ts", env);
+      const server = await startServer("index.ts", env);
       servers.push(server);
     }
     const ws = servers.map((s) => s.url.replace(/^http/, "ws"));
@@ -56,7 +57,8 @@ export async function runChatBenchmark(o: ChatBenchOptions): Promise<BenchRow[]>
   }
 
   const reference = JSON.parse(
-    execFileSync("taskset", ["-c", "0", TSX, "loadtest/reference/presence-roundtrip.ts"], {
+    execFileSync("taskset", ["-c", "0", NODE, "--import", "tsx", "loadtest/reference/presence-roundtrip.ts"], {
+      cwd: ROOT,
       env: { ...process.env, RATE: String(o.rate), SECONDS: String(Math.min(o.seconds, 10)), REDIS_URL: o.env.REDIS_URL ?? "" },
       encoding: "utf8",
     }),

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import autocannon from "autocannon";
 import type { BenchRow } from "./lib/table";
-import { BENCH_ENV, startPinned, TSX } from "./lib/server";
+import { NODE, ROOT } from "./lib/proc";
+import { BENCH_ENV, startServer } from "./lib/server";
 
 export interface RestBenchOptions {
   seconds: number;
@@ -34,7 +35,7 @@ async function json(url: string, init: RequestInit = {}) {
  */
 export async function runRestBenchmark(o: RestBenchOptions): Promise<BenchRow[]> {
   const duration = o.seconds;
-  const server = await startPinned("index.ts", { ...BENCH_ENV, ...o.env });
+  const server = await startServer("index.ts", { ...BENCH_ENV, ...o.env });
   let characters: Load, me: Load, login: Load;
   const credentials = { username: `bench_${Date.now().toString(36)}`, password: "correct-horse-1" };
   try {
@@ -63,7 +64,7 @@ export async function runRestBenchmark(o: RestBenchOptions): Promise<BenchRow[]>
     await server.stop();
   }
 
-  const bare = await startPinned("loadtest/reference/bare-express.ts", {});
+  const bare = await startServer("loadtest/reference/bare-express.ts", {});
   let bareLoad: Load;
   try {
     bareLoad = await load({ url: `${bare.url}/bare`, connections: o.connections, duration });
@@ -72,7 +73,8 @@ export async function runRestBenchmark(o: RestBenchOptions): Promise<BenchRow[]>
   }
 
   const argon = JSON.parse(
-    execFileSync("taskset", ["-c", "0", TSX, "loadtest/reference/argon2-verify.ts"], {
+    execFileSync("taskset", ["-c", "0", NODE, "--import", "tsx", "loadtest/reference/argon2-verify.ts"], {
+      cwd: ROOT,
       env: { ...process.env, CONCURRENCY: "10", SECONDS: String(duration) },
       encoding: "utf8",
     }),

@@ -1,6 +1,6 @@
 import { latencyPercentile, type FleetSnapshot } from "./lib/world-stats";
 import { runLoadtest } from "./lib/loadtest-run";
-import { BENCH_ENV, startPinned } from "./lib/server";
+import { BENCH_ENV, startServer } from "./lib/server";
 
 /**
  * CI's load smoke run (platform.md "CI", step 6): about 50 world bots for 10 s against
@@ -11,7 +11,7 @@ const BOTS = Number(process.env.SMOKE_BOTS ?? 50);
 const SECONDS = Number(process.env.SMOKE_SECONDS ?? 10);
 
 async function main(): Promise<number> {
-  const server = await startPinned("index.ts", {
+  const server = await startServer("index.ts", {
     ...BENCH_ENV,
     DATABASE_URL: "pglite://memory",
     ARGON2_MEMORY_KIB: "1024",

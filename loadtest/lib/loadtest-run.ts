@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, TSX } from "./server";
+import { NODE, ROOT } from "./proc";
 
 export interface LoadtestRun<S> {
   stats: S;
@@ -23,7 +23,7 @@ export async function runLoadtest<S>(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-loadtest-"));
   const statsFile = path.join(dir, "stats.json");
   const logFile = path.join(dir, "loadtest.log");
-  const command = ["taskset", "-c", String(core), TSX, script, ...args, "--stats", statsFile, "--output", logFile]
+  const command = ["taskset", "-c", String(core), NODE, "--import", "tsx", script, ...args, "--stats", statsFile, "--output", logFile]
     .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
     .join(" ");
   const child = spawn("script", ["-qec", command, "/dev/null"], { cwd: ROOT, stdio: "ignore", detached: true });

@@ -9,7 +9,7 @@ import path from "node:path";
  */
 
 export const ROOT = path.resolve(__dirname, "../..");
-const NODE = path.join(ROOT, "node_modules/.bin/node");
+export const NODE = path.join(ROOT, "node_modules/.bin/node");
 /** Linux reports CPU time in clock ticks of 1/100 s (getconf CLK_TCK). */
 const CLOCK_TICKS_PER_SECOND = 100;
 
