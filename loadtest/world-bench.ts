@@ -21,7 +21,7 @@ import {
 } from "./lib/proc";
 import { toMarkdown, type BenchRow } from "./lib/table";
 import { setUpBots } from "./lib/world-setup";
-import { latencyPercentile, type FleetSnapshot } from "./lib/world-stats";
+import { latencyPercentile, latencySamples, type FleetSnapshot } from "./lib/world-stats";
 
 /**
  * The world-zone benchmark (platform.md "Benchmarks"): for each client count, with AOI
@@ -184,7 +184,7 @@ async function measure(target: Target, clients: number, o: Required<WorldBenchOp
       kbPerClientSecond: (f1.bytes - f0.bytes) / 1024 / clientSeconds,
       latencyP50: latencyPercentile(f0, f1, 50),
       latencyP99: latencyPercentile(f0, f1, 99),
-      latencySamples: f1.latency.reduce((a, n, i) => a + n - f0.latency[i], 0),
+      latencySamples: latencySamples(f0, f1),
     };
   } finally {
     try {
