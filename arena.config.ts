@@ -3,36 +3,35 @@ import { defineRoom, matchMaker, type Presence } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
-import { Database } from "./infra/database";
-import { EventBus } from "./infra/events";
-import { createLogger } from "./infra/logger";
-import { Metrics } from "./infra/metrics";
-import { createPresence, pingPresence } from "./infra/presence";
 import { mountHttp, type Mount } from "./http";
-import { RateLimiter } from "./http/middleware/rate-limit";
 import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
-import { userRoutes } from "./http/users.routes";
-import type { Logger } from "./infra/logger";
-import { Mailer } from "./infra/mailer";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { messageRoutes } from "./http/messages.routes";
+import { RateLimiter } from "./http/middleware/rate-limit";
+import { userRoutes } from "./http/users.routes";
+import { Database } from "./infra/database";
+import { EventBus } from "./infra/events";
+import { createLogger, type Logger } from "./infra/logger";
+import { Mailer } from "./infra/mailer";
+import { Metrics } from "./infra/metrics";
+import { createPresence, pingPresence } from "./infra/presence";
+import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
+import { createInboxRoom } from "./rooms/inbox/inbox.room";
+import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
 import { AccountService } from "./services/accounts";
 import { AdminUsers } from "./services/admin-users";
-import { EmailFlows } from "./services/email-flows";
-import { Outbox } from "./services/outbox";
-import { UserDirectory } from "./services/users";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { EmailFlows } from "./services/email-flows";
+import { MessageService } from "./services/messages";
+import { Outbox } from "./services/outbox";
 import { PasswordHasher } from "./services/passwords";
 import { SessionService } from "./services/sessions";
 import { TokenService } from "./services/tokens";
+import { UserDirectory } from "./services/users";
 import { WorldService } from "./services/world";
-import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
-import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
-import { createInboxRoom } from "./rooms/inbox/inbox.room";
-import { messageRoutes } from "./http/messages.routes";
-import { MessageService } from "./services/messages";
 import pkg from "./package.json";
 
 /** Frames over this size are refused by the transport (realtime.md). */
@@ -56,15 +55,21 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const metrics = new Metrics();
   const rateLimiter = new RateLimiter(redis);
   const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
-  void events;
-
   const backgrounds = new BackgroundService(db);
   const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger);
   const world = new WorldService(db, presence);
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
   const roomDeps = { tokens, messages, logger, config: cfg };
-  const mounts: Mount[] = [messageRoutes(messages), authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }), userRoutes(accounts, directory), adminRoutes(adminUsers, outbox), backgroundRoutes(backgrounds), characterRoutes(characters), ...(options.mounts ?? [])];
+  const mounts: Mount[] = [
+    authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
+    userRoutes(accounts, directory),
+    adminRoutes(adminUsers, outbox),
+    backgroundRoutes(backgrounds),
+    characterRoutes(characters),
+    messageRoutes(messages),
+    ...(options.mounts ?? []),
+  ];
 
   return config({
     options: {
