@@ -12,7 +12,9 @@ import { runWorldBenchmark } from "./world-bench";
 /**
  * `npm run bench`: every scenario of platform.md "Benchmarks", each beside its
  * reference measured in the same run, printed as one table (and written to
- * loadtest/results/latest.md). `--backend real` runs the product on Postgres + Redis
+ * loadtest/results/latest.md). `--only world,rest,dm` picks scenarios and `--clients`
+ * the world fleet sizes (a quick end-to-end check: `--clients 50 --seconds 5`).
+ * `--backend real` runs the product on Postgres + Redis
  * (BENCH_DATABASE_URL, BENCH_REDIS_URL; a database is created for the run and dropped).
  */
 const { values } = parseArgs({
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     backend: { type: "string", default: "embedded" },
     seconds: { type: "string", default: "30" },
     only: { type: "string" },
+    clients: { type: "string", default: "100,500,1000" },
   },
 });
 const seconds = Number(values.seconds);
@@ -54,7 +57,7 @@ async function main() {
   const rows: BenchRow[] = [];
   const started = new Date();
   await withBackend(async (env, real) => {
-    if (only.has("world")) rows.push(...(await runWorldBenchmark({ clients: [100, 500, 1000], aoi: [false, true], seconds, env })));
+    if (only.has("world")) rows.push(...(await runWorldBenchmark({ clients: values.clients!.split(",").map(Number), aoi: [false, true], seconds, env })));
     if (only.has("rest")) rows.push(...(await runRestBenchmark({ seconds: Math.min(seconds, 15), connections: 50, env })));
     if (only.has("dm")) {
       rows.push(...(await runChatBenchmark({ pairs: 100, rate: 500, seconds, processes: 1, env })));
