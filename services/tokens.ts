@@ -41,17 +41,25 @@ export const REVOCATION_CHANNEL = "auth.revoked";
  * `exp`, and consulting revocations kept in presence (so they span processes).
  */
 export class TokenService {
+  /**
+   * The secret as a KeyObject, made once: given a string, jsonwebtoken first tries to
+   * parse it as a public key on every call and throws that attempt away.
+   */
+  private readonly key: crypto.KeyObject;
+
   constructor(
     private readonly config: Pick<Config, "JWT_SECRET" | "JWT_TTL">,
     private readonly presence: Presence,
-  ) {}
+  ) {
+    this.key = crypto.createSecretKey(Buffer.from(config.JWT_SECRET, "utf8"));
+  }
 
   get accessTtlSeconds(): number {
     return this.config.JWT_TTL;
   }
 
   issueAccessToken(user: { id: string; roles: Role[] }, sessionId: string, siteId?: string): string {
-    return jwt.sign({ roles: user.roles, sid: sessionId, ...(siteId ? { site_id: siteId } : {}) }, this.config.JWT_SECRET, {
+    return jwt.sign({ roles: user.roles, sid: sessionId, ...(siteId ? { site_id: siteId } : {}) }, this.key, {
       algorithm: ALGORITHM,
       subject: user.id,
       jwtid: crypto.randomUUID(),
@@ -65,7 +73,7 @@ export class TokenService {
   async verifyAccessToken(token: string): Promise<AuthClaims> {
     let payload: jwt.JwtPayload;
     try {
-      const decoded = jwt.verify(token, this.config.JWT_SECRET, {
+      const decoded = jwt.verify(token, this.key, {
         algorithms: [ALGORITHM],
         issuer: ISSUER,
         audience: AUDIENCE,
