@@ -1,5 +1,6 @@
 import { StateView } from "@colyseus/schema";
 import type { Player } from "./state";
+import { CellGeometry } from "./grid";
 
 /**
  * Interest management with one StateView per grid cell, shared by every client
@@ -46,21 +47,19 @@ export class CellViews<M extends Watcher> {
   /** Views changed since the last patch. */
   private readonly dirty = new Set<CellView>();
   private readonly transitional = new Set<M>();
-  private readonly columns: number;
-  private readonly rows: number;
+  private readonly geometry: CellGeometry;
 
   constructor(
-    private readonly cellSize: number,
+    cellSize: number,
     width: number,
     height: number,
     /** Points the member's client at `view`. */
     private readonly assign: (member: M, view: StateView) => void,
   ) {
-    this.columns = Math.floor(width / cellSize) + 1;
-    this.rows = Math.floor(height / cellSize) + 1;
+    this.geometry = new CellGeometry(cellSize, width, height);
     // Every cell keeps its view for the zone's life: nothing to seed when a cell fills,
     // and a view without clients is never encoded, so an empty cell costs only its upkeep.
-    for (let cell = 0; cell < this.columns * this.rows; cell++) {
+    for (let cell = 0; cell < this.geometry.count; cell++) {
       this.views.set(cell, { view: new StateView(), holds: new Set(), sent: new Set() });
     }
   }
@@ -199,16 +198,10 @@ export class CellViews<M extends Watcher> {
   }
 
   private cellAt(x: number, y: number): number {
-    const cx = Math.min(this.columns - 1, Math.max(0, Math.floor(x / this.cellSize)));
-    const cy = Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellSize)));
-    return cy * this.columns + cx;
+    return this.geometry.cellAt(x, y);
   }
 
-  private *around(cell: number): Iterable<number> {
-    const cx = cell % this.columns;
-    const cy = Math.floor(cell / this.columns);
-    for (let y = Math.max(0, cy - 1); y <= Math.min(this.rows - 1, cy + 1); y++) {
-      for (let x = Math.max(0, cx - 1); x <= Math.min(this.columns - 1, cx + 1); x++) yield y * this.columns + x;
-    }
+  private around(cell: number): Iterable<number> {
+    return this.geometry.around(cell);
   }
 }

@@ -11,20 +11,55 @@ export interface RangeListener<K> {
   leave(a: K, b: K): void;
 }
 
+/**
+ * The cells of a zone: squares of `cellSize` (the interest radius), so everything
+ * within the radius of a point lies in its cell or one of the eight around it.
+ */
+export class CellGeometry {
+  readonly columns: number;
+  readonly rows: number;
+
+  constructor(
+    readonly cellSize: number,
+    width: number,
+    height: number,
+  ) {
+    this.columns = Math.floor(width / cellSize) + 1;
+    this.rows = Math.floor(height / cellSize) + 1;
+  }
+
+  get count(): number {
+    return this.columns * this.rows;
+  }
+
+  cellAt(x: number, y: number): number {
+    const cx = Math.min(this.columns - 1, Math.max(0, Math.floor(x / this.cellSize)));
+    const cy = Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellSize)));
+    return cy * this.columns + cx;
+  }
+
+  /** The cell and its (up to) eight neighbours. */
+  *around(cell: number): Iterable<number> {
+    const cx = cell % this.columns;
+    const cy = Math.floor(cell / this.columns);
+    for (let y = Math.max(0, cy - 1); y <= Math.min(this.rows - 1, cy + 1); y++) {
+      for (let x = Math.max(0, cx - 1); x <= Math.min(this.columns - 1, cx + 1); x++) yield y * this.columns + x;
+    }
+  }
+}
+
 export class InterestGrid<K> {
   private readonly cells = new Map<number, Set<K>>();
   private readonly cellOf = new Map<K, number>();
-  private readonly columns: number;
-  private readonly rows: number;
+  private readonly geometry: CellGeometry;
 
   constructor(
-    private readonly cellSize: number,
+    cellSize: number,
     width: number,
     height: number,
     private readonly listener: RangeListener<K>,
   ) {
-    this.columns = Math.floor(width / cellSize) + 1;
-    this.rows = Math.floor(height / cellSize) + 1;
+    this.geometry = new CellGeometry(cellSize, width, height);
   }
 
   insert(member: K, x: number, y: number): void {
@@ -74,17 +109,11 @@ export class InterestGrid<K> {
   }
 
   private cellAt(x: number, y: number): number {
-    const cx = Math.min(this.columns - 1, Math.max(0, Math.floor(x / this.cellSize)));
-    const cy = Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellSize)));
-    return cy * this.columns + cx;
+    return this.geometry.cellAt(x, y);
   }
 
-  private *around(cell: number): Iterable<number> {
-    const cx = cell % this.columns;
-    const cy = Math.floor(cell / this.columns);
-    for (let y = Math.max(0, cy - 1); y <= Math.min(this.rows - 1, cy + 1); y++) {
-      for (let x = Math.max(0, cx - 1); x <= Math.min(this.columns - 1, cx + 1); x++) yield y * this.columns + x;
-    }
+  private around(cell: number): Iterable<number> {
+    return this.geometry.around(cell);
   }
 
   private *membersAround(cell: number): Iterable<K> {
