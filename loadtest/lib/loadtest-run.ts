@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -45,6 +45,9 @@ export async function runLoadtest<S>(
     if (child.exitCode === null) process.kill(-child.pid!, "SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+    // `script` runs the bots in a session of their own, out of reach of the group
+    // signal above; the stats path in their arguments is unique to this run.
+    spawnSync("pkill", ["-KILL", "-f", statsFile]);
   }
   const log = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
   fs.rmSync(dir, { recursive: true, force: true });
