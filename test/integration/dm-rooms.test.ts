@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Room } from "@colyseus/sdk";
 import { api, newUser, type TestUser } from "../support/api";
 import { sdk } from "../support/server";
+import { eventually } from "../support/eventually";
 
 /** inbox and dm_channel through real SDK clients, with sends over REST and both rooms. */
 
@@ -29,15 +30,6 @@ async function join(user: TestUser, name: "inbox" | "dm_channel", options: Recor
 const inbox = (user: TestUser, options: Record<string, unknown> = {}) => join(user, "inbox", options);
 const channel = (user: TestUser, peer: TestUser) => join(user, "dm_channel", { peer_id: peer.id });
 
-async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const contents = (live: Live) => live.messages.map((m) => m.content);
 const restSend = (from: TestUser, to: TestUser, content: string, clientMsgId?: string) =>

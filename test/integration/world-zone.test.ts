@@ -7,6 +7,7 @@ import { Client as SdkClient, type Room } from "@colyseus/sdk";
 import { api, newUser, uniqueName, type TestUser } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { sdk } from "../support/server";
+import { eventually } from "../support/eventually";
 
 /**
  * world_zone through real SDK clients. Every character of the suite starts at (0, 0)
@@ -58,15 +59,6 @@ function watch(room: Room<any>): Joined {
   return { room, welcome, messages, closed };
 }
 
-async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const playerIn = (joined: Joined, characterId: string) => joined.room.state.players?.get(characterId);
 

@@ -3,6 +3,7 @@ import { api } from "./api";
 import { prepareBackend, type Backend } from "./backend";
 import { startServerProcess, type ServerProcess } from "./process";
 import { freePort } from "./server";
+export { eventually } from "./eventually";
 
 /**
  * Helpers for tests that run several real server processes on one Postgres and Redis.
@@ -89,19 +90,6 @@ export function connect(server: ServerProcess, token: string): Client {
 /** Resolves with the close code the room is left with. */
 export const closedWith = (room: Room) => new Promise<number>((resolve) => room.onLeave((code: number) => resolve(code)));
 
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A player's position as the given zone room's synchronized state shows it. */
 export function positionIn(room: Room<any>, characterId: string): { x: number; y: number } | undefined {
