@@ -38,6 +38,23 @@ const PAIR = `((m.sender_id = $1 AND m.recipient_id = $2) OR (m.sender_id = $2 A
  */
 const lockKey = (userId: string) => BigInt(`0x${userId.replace(/-/g, "").slice(0, 15)}`);
 
+/** Both users' lock keys in key order, so two sends never wait on each other in a cycle. */
+const sortedLockKeys = (a: string, b: string) =>
+  [lockKey(a), lockKey(b)].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)).map(String);
+
+/** The newest position of the sender ($1), of the recipient ($2) and of their pair, before the send. */
+const PREV_POSITIONS = `SELECT
+  GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $1), (SELECT max(seq) FROM messages WHERE recipient_id = $1)) AS prev_sender,
+  GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $2), (SELECT max(seq) FROM messages WHERE recipient_id = $2)) AS prev_recipient,
+  (SELECT max(seq) FROM messages m WHERE LEAST(m.sender_id, m.recipient_id) = LEAST($1::uuid, $2::uuid)
+     AND GREATEST(m.sender_id, m.recipient_id) = GREATEST($1::uuid, $2::uuid)) AS prev_pair`;
+
+interface PrevPositions {
+  prev_sender: string | null;
+  prev_recipient: string | null;
+  prev_pair: string | null;
+}
+
 export interface SendInput {
   senderId: string;
   recipientId: string;
@@ -62,26 +79,29 @@ export class MessageService {
       throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
     }
     const { row, created, prev } = await this.db.transaction(async (m) => {
-      await this.assertUser(m, input.recipientId);
-      for (const key of [lockKey(input.senderId), lockKey(input.recipientId)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-        await m.query("SELECT pg_advisory_xact_lock($1)", [key.toString()]);
-      }
-      const [prev]: { sender: string | null; recipient: string | null; pair: string | null }[] = await m.query(
-        `SELECT GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $1), (SELECT max(seq) FROM messages WHERE recipient_id = $1)) AS sender,
-                GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $2), (SELECT max(seq) FROM messages WHERE recipient_id = $2)) AS recipient,
-                (SELECT max(seq) FROM messages m WHERE LEAST(m.sender_id, m.recipient_id) = LEAST($1::uuid, $2::uuid)
-                   AND GREATEST(m.sender_id, m.recipient_id) = GREATEST($1::uuid, $2::uuid)) AS pair`,
-        [input.senderId, input.recipientId],
+      // One statement takes both locks and checks the recipient: every round trip here is held under the pair's locks.
+      const [locked]: { recipient: string | null }[] = await m.query(
+        `SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), (SELECT username FROM users WHERE id = $3) AS recipient`,
+        [...sortedLockKeys(input.senderId, input.recipientId), input.recipientId],
       );
-      const inserted: { id: string }[] = await m.query(
-        `INSERT INTO messages (sender_id, recipient_id, content, client_msg_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (sender_id, client_msg_id) DO NOTHING RETURNING id`,
+      if (locked!.recipient === null) throw notFound("user");
+      // A later statement than the locks, so its snapshot includes every send that held them before.
+      const [inserted]: (MessageRow & PrevPositions)[] = await m.query(
+        `WITH prev AS (${PREV_POSITIONS}),
+         ins AS (
+           INSERT INTO messages (sender_id, recipient_id, content, client_msg_id) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (sender_id, client_msg_id) DO NOTHING
+           RETURNING id, seq, sender_id, recipient_id, content, client_msg_id, created_at
+         )
+         SELECT ins.*, u.username AS sender_username, prev.* FROM ins CROSS JOIN prev JOIN users u ON u.id = ins.sender_id`,
         [input.senderId, input.recipientId, input.content, input.clientMsgId ?? null],
       );
-      const [stored]: MessageRow[] = inserted.length
-        ? await m.query(`${SELECT_MESSAGE} WHERE m.id = $1`, [inserted[0]!.id])
-        : await m.query(`${SELECT_MESSAGE} WHERE m.sender_id = $1 AND m.client_msg_id = $2`, [input.senderId, input.clientMsgId]);
-      return { row: stored!, created: inserted.length > 0, prev: prev! };
+      if (inserted) return { row: inserted as MessageRow, created: true, prev: inserted as PrevPositions };
+      const [stored]: MessageRow[] = await m.query(`${SELECT_MESSAGE} WHERE m.sender_id = $1 AND m.client_msg_id = $2`, [
+        input.senderId,
+        input.clientMsgId,
+      ]);
+      return { row: stored!, created: false, prev: { prev_sender: null, prev_recipient: null, prev_pair: null } };
     });
     const message = toMessage(row);
     if (created) {
@@ -90,8 +110,8 @@ export class MessageService {
         seq: Number(row.seq),
         message,
         prev: {
-          users: { [input.senderId]: Number(prev.sender ?? 0), [input.recipientId]: Number(prev.recipient ?? 0) },
-          pair: Number(prev.pair ?? 0),
+          users: { [input.senderId]: Number(prev.prev_sender ?? 0), [input.recipientId]: Number(prev.prev_recipient ?? 0) },
+          pair: Number(prev.prev_pair ?? 0),
         },
       };
       await Promise.all([
