@@ -50,12 +50,17 @@ async function join(options: Options): Promise<{ room: Room; key: string }> {
   return { room, key: bot.character_id };
 }
 
-/** Moves toward a random waypoint, picking the next one on arrival. */
-function walker(welcome: Welcome) {
-  let { x, y } = welcome;
+/**
+ * Moves toward a random waypoint, picking the next one on arrival. It steers from
+ * where the server says the bot stands, as a real client reconciles: a stride the
+ * server clamps would otherwise leave the bot believing it is twice as far as it is,
+ * and the fleet would never leave the quarter of the zone nearest its start.
+ */
+function walker(welcome: Welcome, position: () => { x: number; y: number } | undefined) {
   const pick = () => ({ x: Math.random() * welcome.width, y: Math.random() * welcome.height });
   let target = pick();
   return () => {
+    const { x, y } = position() ?? welcome;
     let dx = target.x - x;
     let dy = target.y - y;
     const distance = Math.hypot(dx, dy);
@@ -64,8 +69,6 @@ function walker(welcome: Welcome) {
       dx = (dx / distance) * STRIDE;
       dy = (dy / distance) * STRIDE;
     }
-    x += dx;
-    y += dy;
     return { dx, dy };
   };
 }
@@ -102,7 +105,7 @@ cli(async (options: Options) => {
   let seq = 0;
   let moving: NodeJS.Timeout | undefined;
   room.onMessage("welcome", (welcome: Welcome) => {
-    const step = walker(welcome);
+    const step = walker(welcome, () => room.state.players?.get(key));
     moving = setInterval(() => {
       seq++;
       pending.push({ seq, at: performance.now() });

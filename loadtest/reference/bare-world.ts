@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { defineRoom, defineServer, LocalPresence, Room, type Client } from "@colyseus/core";
 import { Encoder, StateView } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
-import { InterestGrid } from "../../rooms/world-zone/grid";
+import { InterestGrid } from "./interest-grid";
 import { FilteredZoneState, Player, ZoneState } from "../../rooms/world-zone/state";
 
 /**

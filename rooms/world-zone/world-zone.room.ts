@@ -1,5 +1,5 @@
-import { ClientState, CloseCode, matchMaker, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
-import { Encoder, StateView } from "@colyseus/schema";
+import { ClientState, CloseCode, matchMaker, Protocol, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { Encoder } from "@colyseus/schema";
 import { z } from "zod";
 import type { Config } from "../../config";
 import type { EventBus } from "../../infra/events";
@@ -11,7 +11,7 @@ import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/
 import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { MessageRouter, sendTo } from "../shared/messages";
-import { CellViews, type Watcher } from "./cell-views";
+import { Interest, type Member } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
 
 /** The name the room is registered under; its zone listing is looked up by it. */
@@ -59,13 +59,10 @@ interface WorldJoin {
 }
 
 /** One character in the zone, connected or holding its seat for a reconnection. */
-interface Seat extends Watcher {
+interface Seat extends Member {
   character: ZoneCharacter;
   player: Player;
   sessionId: string;
-  /** Full-precision position; the state carries it as float32. */
-  x: number;
-  y: number;
   /** Inputs received since the last tick, summed. */
   dx: number;
   dy: number;
@@ -73,8 +70,6 @@ interface Seat extends Watcher {
   pending: boolean;
   /** Moved since the last save. */
   dirty: boolean;
-  /** What its client is shown, with interest management on. */
-  view?: StateView;
   reconnection?: Deferred<Client>;
 }
 
@@ -87,6 +82,15 @@ const sayMessage = z.strictObject({ text: z.string().min(1).max(280) });
 const pingMessage = z.strictObject({ t: z.number().finite() });
 
 const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(min, v));
+
+/**
+ * Colyseus 0.18 keeps a room's schema encoder on its serializer, which the room
+ * creates itself when the state is set and does not expose; Interest needs it to
+ * encode membership changes and the shared part of its patches.
+ */
+function encoderOf(room: Room): Encoder {
+  return (room as unknown as { _serializer: { encoder: Encoder } })._serializer.encoder;
+}
 
 /**
  * A zone is one room: when it is full the matchmaker would open a second room for the
@@ -138,7 +142,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
-    private cells?: CellViews<Seat>;
+    private interest?: Interest<Seat>;
     private stopRevocations?: () => void;
 
     static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<WorldJoin> {
@@ -163,13 +167,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const aoi = config.WORLD_AOI_RADIUS > 0;
       this.state = aoi ? new FilteredZoneState() : new ZoneState();
       this.state.zone_id = options.zone_id;
-      if (aoi) {
-        this.cells = new CellViews<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT, (seat, view) => {
-          seat.view = view;
-          const client = this.clients.getById(seat.sessionId);
-          if (client) client.view = view;
-        });
-      }
+      if (aoi) this.interest = new Interest<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT);
       // The tick sends its own patch, so the tick duration metric covers the encode that
       // dominates it. Timestep first: a null patch rate set before it would start a second
       // clock ticker that steals the timestep's elapsed time.
@@ -230,7 +228,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       if (seat) {
         seat.reconnection = undefined;
         // A new connection holds nothing yet: it starts from its own full state.
-        this.cells?.join(seat, seat.x, seat.y, false);
+        this.interest?.reset(seat);
         client.view = seat.view;
       }
       // A reconnection skips onAuth: a token revoked while the connection was down must not resume.
@@ -258,7 +256,6 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     async onDispose() {
       this.stopRevocations?.();
-      this.cells?.dispose();
       await this.saveAll();
     }
 
@@ -272,10 +269,10 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const x = clamp(character.x, 0, config.WORLD_WIDTH);
       const y = clamp(character.y, 0, config.WORLD_HEIGHT);
       const player = new Player().assign({ character_id: character.id, name: character.name, class: character.class, x, y });
-      const seat: Seat = { character, player, sessionId, x, y, dx: 0, dy: 0, seq: undefined, pending: false, dirty: false, cell: 0 };
+      const seat: Seat = { character, player, sessionId, x, y, dx: 0, dy: 0, seq: undefined, pending: false, dirty: false };
       this.seats.set(character.id, seat);
       this.state.players.set(character.id, player);
-      this.cells?.join(seat, x, y, true);
+      this.interest?.join(seat);
       return seat;
     }
 
@@ -290,12 +287,12 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         seat.reconnection = undefined;
       }
       previous?.leave(CLOSE_SUPERSEDED, "joined again elsewhere");
-      this.cells?.join(seat, seat.x, seat.y, false);
+      this.interest?.reset(seat);
       return seat;
     }
 
     private unseat(seat: Seat) {
-      this.cells?.leave(seat);
+      this.interest?.leave(seat);
       this.seats.delete(seat.character.id);
       this.state.players.delete(seat.character.id);
     }
@@ -328,11 +325,9 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     private tick() {
       const started = performance.now();
-      this.cells?.promote();
       this.step();
-      this.cells?.beforePatch((seat) => this.clients.getById(seat.sessionId)?.state === ClientState.JOINED);
-      this.broadcastPatch();
-      this.cells?.afterPatch();
+      if (this.interest) this.sendInterestPatches(this.interest);
+      else this.broadcastPatch();
       deps.metrics.worldTickSeconds.observe((performance.now() - started) / 1000);
       deps.metrics.worldTicks.inc({ zone_id: this.state.zone_id });
       deps.metrics.worldPlayers.set({ zone_id: this.state.zone_id }, this.seats.size);
@@ -352,17 +347,32 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
           dx *= scale;
           dy *= scale;
         }
-        if (seat.seq !== undefined) seat.player.seq = seat.seq;
+        const seqChanged = seat.seq !== undefined && seat.seq !== seat.player.seq;
+        if (seqChanged) seat.player.seq = seat.seq!;
         const x = clamp(seat.x + dx, 0, config.WORLD_WIDTH);
         const y = clamp(seat.y + dy, 0, config.WORLD_HEIGHT);
-        if (x === seat.x && y === seat.y) continue;
-        seat.x = seat.player.x = x;
-        seat.y = seat.player.y = y;
-        seat.dirty = true;
-        this.cells?.move(seat, x, y);
-        moves.push({ character_id: seat.character.id, x, y });
+        const moved = x !== seat.x || y !== seat.y;
+        if (moved) {
+          seat.x = seat.player.x = x;
+          seat.y = seat.player.y = y;
+          seat.dirty = true;
+          moves.push({ character_id: seat.character.id, x, y });
+        }
+        if (moved || seqChanged) this.interest?.moved(seat, moved, seqChanged);
       }
       if (moves.length > 0) this.publish("player.moved", { zone_id: this.state.zone_id, tick, moves });
+    }
+
+    /** With AOI on, patches are assembled per client by Interest (interest.ts says why). */
+    private sendInterestPatches(interest: Interest<Seat>) {
+      const isJoined = (seat: Seat) => this.clients.getById(seat.sessionId)?.state === ClientState.JOINED;
+      interest.update(isJoined);
+      const targets: { member: Seat; send: (bytes: Uint8Array) => void }[] = [];
+      for (const client of this.clients) {
+        const seat = this.currentSeatOf(client);
+        if (seat && client.state === ClientState.JOINED) targets.push({ member: seat, send: (bytes) => client.raw(bytes) });
+      }
+      interest.sendPatches(encoderOf(this), Protocol.ROOM_STATE_PATCH, targets);
     }
 
     /** The zone's periodic (and final) save: every moved seat in one batch. */

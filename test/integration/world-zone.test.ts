@@ -393,7 +393,7 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
     const joined = await join(client, { character_id: characterId });
     open.push(joined.room);
     await eventually(() => playerIn(joined, characterId), `${prefix} sees itself`);
-    return { characterId, joined };
+    return { characterId, joined, token: login.body.access_token as string };
   }
 
   /** One step per tick, each waited for, so none is lost to the per-tick clamp. */
@@ -463,6 +463,44 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
     assert.deepEqual([shown.x, shown.y], [100, 600]);
     await eventually(() => playerIn(west.joined, mover.characterId)?.x === 150, "west sees the mover arrive");
     assert.equal(playerIn(east.joined, mover.characterId), undefined, "east lost the mover");
+  });
+  it("echoes a mover's seq to its own client, and its neighbours see each move where it lands", async () => {
+    // Row y=900, away from the other tests' players.
+    const mover = await player("aoiq");
+    const watcher = await player("aoiv");
+    await Promise.all([walkToPoint(mover, 300, 900), walkToPoint(watcher, 350, 900)]);
+    await eventually(() => playerIn(watcher.joined, mover.characterId)?.x === 300, "the watcher sees the mover arrive");
+    mover.joined.room.send("move", { dx: 5, dy: -5, seq: 77 });
+    await eventually(() => playerIn(mover.joined, mover.characterId)?.seq === 77, "the mover's own seq echoed");
+    const seen = await eventually(() => playerIn(watcher.joined, mover.characterId)?.y === 895 && playerIn(watcher.joined, mover.characterId), "the move");
+    assert.equal(seen.x, 305);
+  });
+
+  it("a reconnected client and a second login of the same character both get their neighbours back", async () => {
+    // Row y=300, away from the other tests' players.
+    const a = await player("aoir");
+    const b = await player("aoin");
+    await Promise.all([walkToPoint(a, 200, 300), walkToPoint(b, 250, 300)]);
+    await eventually(() => playerIn(a.joined, b.characterId)?.x === 250, "A sees B");
+
+    const token = a.joined.room.reconnectionToken;
+    a.joined.room.reconnection.enabled = false;
+    await a.joined.room.leave(false);
+    const client = new SdkClient(proc.url.replace("http", "ws"));
+    client.auth.token = a.token;
+    const resumed = await client.reconnect(token);
+    open.push(resumed);
+    await eventually(() => resumed.state.players?.get(b.characterId)?.x === 250, "the reconnected client sees B");
+    b.joined.room.send("move", { dx: 0, dy: 5 });
+    await eventually(() => resumed.state.players?.get(b.characterId)?.y === 305, "and B's moves after it");
+
+    const again = new SdkClient(proc.url.replace("http", "ws"));
+    again.auth.token = a.token;
+    const second = await join(again, { character_id: a.characterId });
+    open.push(second.room);
+    await eventually(() => playerIn(second, b.characterId)?.y === 305, "the second login sees B where it stands");
+    second.room.send("move", { dx: 5, dy: 0 });
+    await eventually(() => playerIn(b.joined, a.characterId)?.x === 205, "B sees the second login's move");
   });
 });
 

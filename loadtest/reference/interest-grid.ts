@@ -1,7 +1,7 @@
 /**
- * A uniform spatial grid for interest management: cells as wide as the interest
- * radius, so everything within the radius of a member lies in its cell or one of the
- * eight around it. The grid tells its owner which pairs of members come into or go
+ * The bare reference's spatial grid (the naive design the product is measured
+ * against): cells as wide as the interest radius, so everything within the radius
+ * of a member lies in its cell or one of the eight around it. The grid tells its owner which pairs of members come into or go
  * out of range; it knows nothing about views or clients.
  */
 export interface RangeListener<K> {
