@@ -48,7 +48,15 @@ interface Tracked<M> {
 /** Beyond the radius by this share of it, a held player is dropped. */
 const LEAVE_MARGIN = 0.05;
 
-const FIELD = { x: 3, y: 4, seq: 5 } as const;
+/** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
+function fieldIndex(name: "x" | "y" | "seq"): number {
+  const fields = Object.values((Player as unknown as Record<symbol, Record<string, { name: string; index: number }>>)[Symbol.metadata]!);
+  const field = fields.find((f) => f?.name === name);
+  if (!field) throw new Error(`Player has no field ${name}`);
+  return field.index;
+}
+
+const FIELD = { x: fieldIndex("x"), y: fieldIndex("y"), seq: fieldIndex("seq") } as const;
 
 export class Interest<M extends Member> {
   /** Members by cell, and each cell's neighbourhood (itself and the up to eight around it). */

@@ -1,0 +1,109 @@
+import assert from "node:assert/strict";
+import { Decoder, Encoder } from "@colyseus/schema";
+import { Interest, type Member } from "../../rooms/world-zone/interest";
+import { FilteredZoneState, Player } from "../../rooms/world-zone/state";
+
+/**
+ * Interest assembles patches by hand (interest.ts says why); these tests decode them
+ * with @colyseus/schema's own Decoder, as the SDK does, so a byte out of place fails.
+ */
+describe("world zone interest management", () => {
+  const ROOM_STATE_PATCH = 15;
+
+  function zone() {
+    const state = new FilteredZoneState();
+    const encoder = new Encoder(state);
+    const interest = new Interest<Member>(100, 1000, 1000);
+    const clients = new Map<Member, Decoder<FilteredZoneState>>();
+
+    const add = (id: string, x: number, y: number): Member => {
+      const member: Member = { player: new Player().assign({ character_id: id, name: id, class: "mage", x, y }), x, y };
+      state.players.set(id, member.player);
+      interest.join(member);
+      return member;
+    };
+    /** The member's client receives its full state, as Colyseus sends it on join. */
+    const connect = (member: Member) => {
+      const it = { offset: 0 };
+      encoder.encodeAll(it);
+      const decoder = new Decoder(new FilteredZoneState());
+      decoder.decode(encoder.encodeAllView(member.view!, it.offset, it));
+      clients.set(member, decoder);
+    };
+    const move = (member: Member, x: number, y: number, seq?: number) => {
+      member.x = member.player.x = x;
+      member.y = member.player.y = y;
+      if (seq !== undefined) member.player.seq = seq;
+      interest.moved(member, true, seq !== undefined);
+    };
+    const tick = () => {
+      state.tick++;
+      interest.update((m) => clients.has(m));
+      const targets = [...clients.keys()].map((member) => ({
+        member,
+        send: (bytes: Uint8Array) => {
+          assert.equal(bytes[0], ROOM_STATE_PATCH);
+          clients.get(member)!.decode(bytes.subarray(1));
+        },
+      }));
+      interest.sendPatches(encoder, ROOM_STATE_PATCH, targets);
+    };
+    const clientState = (member: Member) => clients.get(member)!.state;
+    const seen = (member: Member) => clientState(member).players;
+    return { state, interest, add, connect, move, tick, seen, clientState };
+  }
+
+  it("a client decodes its neighbours' moves and never holds a player beyond the radius", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 150, 100);
+    const c = z.add("c", 600, 600);
+    for (const m of [a, b, c]) z.connect(m);
+    z.tick();
+    assert.deepEqual([...z.seen(a).keys()].sort(), ["a", "b"]);
+    assert.deepEqual([...z.seen(c).keys()], ["c"]);
+
+    z.move(b, 153.5, 96, 7);
+    z.tick();
+    const bAsASeesIt = z.seen(a).get("b")!;
+    assert.deepEqual([bAsASeesIt.x, bAsASeesIt.y], [153.5, 96]);
+    assert.equal(z.seen(b).get("b")!.seq, 7, "the owner gets its seq");
+    assert.notEqual(bAsASeesIt.seq, 7, "others keep the seq the player came into view with");
+    assert.equal(z.clientState(a).tick, z.state.tick, "the root's fields ride along");
+  });
+
+  it("drops a player only past the leave margin, and shows one that comes within the radius", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 190, 100);
+    z.connect(a);
+    z.connect(b);
+    z.tick();
+    assert.ok(z.seen(a).has("b"));
+    z.move(b, 203, 100);
+    z.tick();
+    assert.equal(z.seen(a).get("b")?.x, 203, "just past the radius, within the margin: still held and current");
+    z.move(b, 206, 100);
+    z.tick();
+    assert.equal(z.seen(a).has("b"), false, "past the margin: gone");
+    z.move(b, 200, 100);
+    z.tick();
+    assert.equal(z.seen(a).get("b")?.x, 200, "back at the radius: shown again where it stands");
+  });
+
+  it("a client that starts over gets its neighbours back after its new full state, each once", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 120, 100);
+    z.connect(a);
+    z.connect(b);
+    z.tick();
+    z.interest.reset(a);
+    z.connect(a);
+    z.tick();
+    assert.deepEqual([...z.seen(a).keys()].sort(), ["a", "b"]);
+    z.move(b, 125, 100);
+    z.tick();
+    assert.equal(z.seen(a).get("b")!.x, 125);
+  });
+});
