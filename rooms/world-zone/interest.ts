@@ -131,9 +131,8 @@ export class Interest<M extends Member> {
   leave(member: M): void {
     const t = this.members.get(member);
     if (!t) return;
-    for (const cell of this.neighbours[t.cell]!) {
-      for (const o of this.cells[cell]!) if (o !== t) this.hide(o, t);
-    }
+    // Every view, not only the neighbourhood's: a holder may be a cell further off until the next update.
+    for (const o of this.members.values()) if (o !== t) this.hide(o, t);
     member.view?.dispose();
     this.cells[t.cell]!.delete(t);
     this.members.delete(member);
