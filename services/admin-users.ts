@@ -25,7 +25,7 @@ export class AdminUsers {
     return page(rows.map(toUser), total, q);
   }
 
-  /** Changes roles and/or the active flag; disabling ends every session, live ones included. */
+  /** Changes roles and/or the active flag; disabling or removing a role ends every session, live ones included. */
   async update(id: string, patch: { roles?: Role[]; is_active?: boolean }): Promise<UserView> {
     if (!isUuid(id)) throw notFound("user");
     const { user, revokeLive } = await this.db.transaction(async (m) => {
@@ -74,12 +74,19 @@ export class AdminUsers {
     return toUser(user);
   }
 
+  /**
+   * Roles travel in access tokens (api.md), so a role taken away would otherwise last
+   * until the token expires: removing one ends the user's sessions, as disabling does.
+   * A granted role arrives with the next login or refresh.
+   */
   private async apply(m: EntityManager, user: User, patch: { roles?: Role[]; is_active?: boolean }) {
     const disabling = patch.is_active === false && user.isActive;
-    if (patch.roles) user.roles = withPlayer(patch.roles);
+    const roles = patch.roles ? withPlayer(patch.roles) : user.roles;
+    const demoting = user.roles.some((role) => !roles.includes(role));
+    user.roles = roles;
     if (patch.is_active !== undefined) user.isActive = patch.is_active;
     await m.update(User, { id: user.id }, { roles: user.roles, isActive: user.isActive });
-    const revokeLive = disabling ? await this.sessions.revokeAll(m, user.id) : undefined;
+    const revokeLive = disabling || demoting ? await this.sessions.revokeAll(m, user.id) : undefined;
     return { user, revokeLive };
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { adminUser, api, newUser, uniqueName } from "../support/api";
+import { adminUser, api, newUser, uniqueName, userWithRoles } from "../support/api";
 import { strongPassword } from "../support/mail";
 
 const login = (username: string, password: string) => api("POST", "/api/v1/auth/login", { body: { username, password } });
@@ -126,6 +126,26 @@ describe("accounts: administration", () => {
     const enable = await api("PATCH", `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { is_active: true } });
     assert.equal(enable.body.is_active, true);
     assert.equal((await login(user.username, user.password)).status, 200);
+  });
+
+  it("taking a role away ends the user's sessions at once, so the old token's rights end with it", async () => {
+    const admin = await adminUser();
+    const demoted = await userWithRoles("demoted", ["admin"]);
+    assert.equal((await api("GET", "/api/v1/admin/users", { token: demoted.token })).status, 200);
+    const res = await api("PATCH", `/api/v1/admin/users/${demoted.id}`, { token: admin.token, body: { roles: ["player"] } });
+    assert.deepEqual(res.body.roles, ["player"]);
+    const stale = await api("GET", "/api/v1/admin/users", { token: demoted.token });
+    assert.equal(stale.status, 401);
+    const again = await login(demoted.username, demoted.password);
+    assert.deepEqual(again.body.user.roles, ["player"]);
+    assert.equal((await api("GET", "/api/v1/admin/users", { token: again.body.access_token })).status, 403);
+  });
+
+  it("granting a role keeps the user's sessions", async () => {
+    const admin = await adminUser();
+    const user = await newUser("keep");
+    await api("PATCH", `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { roles: ["maintainer"] } });
+    assert.equal((await api("GET", "/api/v1/users/me", { token: user.token })).status, 200);
   });
 
   it("PATCH of an unknown user is 404; unknown fields and roles are 400", async () => {
