@@ -63,8 +63,10 @@ describe("API reference in a real browser", function () {
     await page.goto(`${baseUrl()}/docs/`);
     const login = page.locator(".opblock-post", { hasText: "/api/v1/auth/login" }).first();
     await login.locator(".opblock-summary").click();
-    await login.locator(".opblock-body").waitFor();
-    assert.match(await login.locator(".opblock-body").innerText(), /username/);
+    // swagger-ui fills the body in after it opens: wait for the schema, not the box.
+    const field = login.locator(".opblock-body").getByText(/"username"/).first();
+    await field.waitFor({ timeout: 20_000 });
+    assert.ok(await field.isVisible());
     await page.close();
   });
 });
