@@ -78,7 +78,7 @@ export class MessageService {
     if (input.senderId === input.recipientId) {
       throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
     }
-    const { row, created, prev } = await this.db.transaction(async (m) => {
+    const sent = await this.db.transaction(async (m): Promise<{ row: MessageRow; prev?: PrevPositions }> => {
       // One statement takes both locks and checks the recipient: every round trip here is held under the pair's locks.
       const [locked]: { recipient: string | null }[] = await m.query(
         `SELECT pg_advisory_xact_lock($1), pg_advisory_xact_lock($2), (SELECT username FROM users WHERE id = $3) AS recipient`,
@@ -96,15 +96,16 @@ export class MessageService {
          SELECT ins.*, u.username AS sender_username, prev.* FROM ins CROSS JOIN prev JOIN users u ON u.id = ins.sender_id`,
         [input.senderId, input.recipientId, input.content, input.clientMsgId ?? null],
       );
-      if (inserted) return { row: inserted as MessageRow, created: true, prev: inserted as PrevPositions };
+      if (inserted) return { row: inserted, prev: inserted };
       const [stored]: MessageRow[] = await m.query(`${SELECT_MESSAGE} WHERE m.sender_id = $1 AND m.client_msg_id = $2`, [
         input.senderId,
         input.clientMsgId,
       ]);
-      return { row: stored!, created: false, prev: { prev_sender: null, prev_recipient: null, prev_pair: null } };
+      return { row: stored! };
     });
+    const { row, prev } = sent;
     const message = toMessage(row);
-    if (created) {
+    if (prev) {
       const signal: MailboxSignal = {
         kind: "message",
         seq: Number(row.seq),
@@ -120,7 +121,7 @@ export class MessageService {
         this.events.publish("message.created", message),
       ]);
     }
-    return { message, created };
+    return { message, created: prev !== undefined };
   }
 
   /** The conversation of `userId` with `peerId`, newest first. */
