@@ -91,7 +91,7 @@ describe("world zone interest management", () => {
     assert.equal(z.seen(a).get("b")?.x, 200, "back at the radius: shown again where it stands");
   });
 
-  it("a client that starts over gets its neighbours back after its new full state, each once", () => {
+  it("a client that starts over gets its neighbours back after its new full state, and their moves after it", () => {
     const z = zone();
     const a = z.add("a", 100, 100);
     const b = z.add("b", 120, 100);
