@@ -1,5 +1,5 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
-import { defineRoom, matchMaker, type Presence } from "@colyseus/core";
+import { defineRoom, matchMaker } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
@@ -13,24 +13,16 @@ import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
-import { createLogger, type Logger } from "./infra/logger";
-import { Mailer } from "./infra/mailer";
+import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
 import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
-import { AccountService } from "./services/accounts";
-import { AdminUsers } from "./services/admin-users";
+import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
-import { EmailFlows } from "./services/email-flows";
 import { MessageService } from "./services/messages";
-import { Outbox } from "./services/outbox";
-import { PasswordHasher } from "./services/passwords";
-import { SessionService } from "./services/sessions";
-import { TokenService } from "./services/tokens";
-import { UserDirectory } from "./services/users";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
 
@@ -121,28 +113,6 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
-}
-
-/**
- * The account services, wired once for the server and for the CLI (which must act
- * exactly as the API does: same policy, same outbox, same revocations).
- */
-export function createAccountServices(cfg: Config, db: Database, presence: Presence, logger: Logger) {
-  const tokens = new TokenService(cfg, presence);
-  const passwords = new PasswordHasher(cfg);
-  const sessions = new SessionService(db, tokens, cfg);
-  const outbox = new Outbox(db, new Mailer(cfg), logger);
-  const emailFlows = new EmailFlows(db, outbox, passwords, sessions, cfg);
-  const accounts = new AccountService(
-    db,
-    passwords,
-    sessions,
-    { requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION },
-    cfg.REQUIRE_EMAIL_VERIFICATION ? { afterRegister: (m, user) => emailFlows.sendVerification(m, user.email, user.id) } : {},
-  );
-  const directory = new UserDirectory(db);
-  const adminUsers = new AdminUsers(db, accounts, sessions);
-  return { tokens, passwords, sessions, outbox, emailFlows, accounts, directory, adminUsers };
 }
 
 function bootstrapAdmin(cfg: Config) {

@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
-import { createAccountServices } from "./arena.config";
 import { ConfigError, loadConfig } from "./config";
 import { Database } from "./infra/database";
 import { createLogger } from "./infra/logger";
 import { createPresence } from "./infra/presence";
-import { parseOrThrow } from "./http/middleware/validate";
+import { createAccountServices } from "./services/account-services";
+import { parseOrThrow } from "./services/validation";
 import { registerBody } from "./services/accounts.schemas";
 import { DomainError } from "./services/errors";
-import { ROLES, type Role } from "./services/tokens";
+import { ROLES, type Role } from "./entities/user.entity";
 
 const USAGE = `usage:
   npm run cli -- user create <username> <email> <password> [--role <role>]... [--verified]

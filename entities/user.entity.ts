@@ -1,5 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
-import type { Role } from "../services/tokens";
+
+/** Every user is a player; maintainers curate content, operators support players, admins can do everything. */
+export const ROLES = ["player", "maintainer", "operator", "admin"] as const;
+export type Role = (typeof ROLES)[number];
 
 @Entity("users")
 export class User {

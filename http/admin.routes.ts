@@ -1,7 +1,8 @@
 import { adminUserPatch, adminUserQuery, outboxEmailView, userIdParams, userView } from "../services/accounts.schemas";
 import type { AdminUsers } from "../services/admin-users";
 import type { Outbox } from "../services/outbox";
-import { pageOf, pageQuery, type Routes } from "./route";
+import { pageOf, pageQuery } from "../services/pagination";
+import type { Routes } from "./route";
 
 export function adminRoutes(adminUsers: AdminUsers, outbox: Outbox) {
   return (r: Routes) => {

@@ -1,6 +1,7 @@
 import type { BackgroundService } from "../services/backgrounds";
 import { backgroundIdParams, backgroundView, createBackgroundBody, updateBackgroundBody } from "../services/backgrounds.schemas";
-import { page, pageOf, pageQuery, type Routes } from "./route";
+import { page, pageOf, pageQuery } from "../services/pagination";
+import type { Routes } from "./route";
 
 export function backgroundRoutes(backgrounds: BackgroundService) {
   return (r: Routes) => {

@@ -7,7 +7,8 @@ import {
   publicCharacterView,
   updateCharacterBody,
 } from "../services/characters.schemas";
-import { page, pageOf, pageQuery, type Routes } from "./route";
+import { page, pageOf, pageQuery } from "../services/pagination";
+import type { Routes } from "./route";
 
 export function characterRoutes(characters: CharacterService) {
   return (r: Routes) => {

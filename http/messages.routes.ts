@@ -1,6 +1,7 @@
 import type { MessageService } from "../services/messages";
 import { conversationView, markReadBody, messageView, peerParams, sendDmBody } from "../services/messages.schemas";
-import { pageOf, pageQuery, type Routes } from "./route";
+import { pageOf, pageQuery } from "../services/pagination";
+import type { Routes } from "./route";
 
 export function messageRoutes(messages: MessageService) {
   return (r: Routes) => {

@@ -1,9 +1,10 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
-import type { AuthClaims, Role, TokenService } from "../services/tokens";
+import type { Role } from "../entities/user.entity";
+import type { AuthClaims, TokenService } from "../services/tokens";
 import { authenticate, authenticateOptional, requireRole } from "./middleware/auth";
-import { parseOrThrow } from "./middleware/validate";
+import { parseOrThrow } from "../services/validation";
 import type { RequestHandler } from "express";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -124,22 +125,3 @@ export class Routes {
     });
   }
 }
-
-/** `limit` (default 50, capped at 100) and `offset` (default 0), as api.md fixes them. */
-export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, 100)),
-  offset: z.coerce.number().int().min(0).default(0),
-});
-export type PageQuery = z.output<typeof pageQuery>;
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
-
-export const page = <T>(items: T[], total: number, q: PageQuery): Page<T> => ({ items, total, limit: q.limit, offset: q.offset });
-
-export const pageOf = <S extends z.ZodType>(item: S) =>
-  z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int() });

@@ -1,7 +1,8 @@
 import type { AccountService } from "../services/accounts";
 import { changePasswordBody, publicUserView, userIdParams, userSearchQuery, userSummaryView, userView } from "../services/accounts.schemas";
 import type { UserDirectory } from "../services/users";
-import { pageOf, type Routes } from "./route";
+import { pageOf } from "../services/pagination";
+import type { Routes } from "./route";
 
 export function userRoutes(accounts: AccountService, directory: UserDirectory) {
   return (r: Routes) => {

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { OutboxEmail } from "../entities/email.entity";
 import type { User } from "../entities/user.entity";
-import { pageQuery } from "../http/route";
-import { ROLES } from "./tokens";
+import { pageQuery } from "./pagination";
+import { ROLES } from "../entities/user.entity";
 
 export const username = z
   .string()

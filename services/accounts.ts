@@ -1,12 +1,13 @@
-import { type EntityManager, QueryFailedError } from "typeorm";
+import type { EntityManager } from "typeorm";
 import { PreverifiedEmail } from "../entities/email.entity";
-import { User } from "../entities/user.entity";
+import { User, type Role } from "../entities/user.entity";
 import type { Database } from "../infra/database";
 import { toUser, type TokenPairView, type UserView } from "./accounts.schemas";
 import { conflict, DomainError, notFound } from "./errors";
 import { passwordWeakness, type PasswordHasher } from "./passwords";
 import type { SessionService } from "./sessions";
-import type { AuthClaims, Role } from "./tokens";
+import { uniqueViolation } from "./sql";
+import type { AuthClaims } from "./tokens";
 
 export interface AccountPolicy {
   requireEmailVerification: boolean;
@@ -128,7 +129,7 @@ export async function insertUnique(m: EntityManager, fields: Partial<User>): Pro
   try {
     return await m.save(m.create(User, fields));
   } catch (err) {
-    const constraint = err instanceof QueryFailedError ? (err.driverError as { constraint?: string }).constraint : undefined;
+    const constraint = uniqueViolation(err);
     if (constraint === "users_username_lower") throw usernameTaken();
     if (constraint === "users_email_lower") throw emailTaken();
     throw err;

@@ -1,13 +1,12 @@
 import type { EntityManager } from "typeorm";
-import { User } from "../entities/user.entity";
+import { User, type Role } from "../entities/user.entity";
 import type { Database } from "../infra/database";
-import { page, type Page, type PageQuery } from "../http/route";
+import { page, type Page, type PageQuery } from "./pagination";
 import { withPlayer, type AccountService } from "./accounts";
 import { toUser, type UserView } from "./accounts.schemas";
 import { DomainError, notFound } from "./errors";
 import type { SessionService } from "./sessions";
-import type { Role } from "./tokens";
-import { isUuid, likePrefix } from "./users";
+import { isUuid, likePrefix } from "./sql";
 
 /** Account administration, shared by the admin routes, the CLI and the bootstrap admin. */
 export class AdminUsers {

@@ -15,10 +15,6 @@ export const updateBackgroundBody = z
   .meta({ id: "UpdateBackgroundRequest" });
 export type UpdateBackgroundInput = z.output<typeof updateBackgroundBody>;
 
-const uuid = z.uuid();
-/** Ids arrive as path text; one that is not a UUID names nothing, so it is a 404, not a 400. */
-export const isUuid = (id: string) => uuid.safeParse(id).success;
-
 export const backgroundIdParams = z.object({ id: z.string() });
 
 export const backgroundView = z

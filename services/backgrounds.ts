@@ -1,14 +1,14 @@
-import { type EntityManager, QueryFailedError } from "typeorm";
+import type { EntityManager } from "typeorm";
 import { Background, Character } from "../entities/character.entity";
 import type { Database } from "../infra/database";
 import {
-  isUuid,
   toBackground,
   type BackgroundView,
   type CreateBackgroundInput,
   type UpdateBackgroundInput,
 } from "./backgrounds.schemas";
 import { conflict, notFound } from "./errors";
+import { foreignKeyViolation, isUuid, uniqueViolation } from "./sql";
 
 const nameTaken = () => conflict("name_taken", "A background with this name already exists.");
 const inUse = () => conflict("in_use", "Characters still use this background.");
@@ -59,7 +59,7 @@ export class BackgroundService {
       }
       await m.delete(Background, { id: background.id }).catch((err: unknown) => {
         // A character that took this background while we looked is caught by the foreign key.
-        if (err instanceof QueryFailedError && (err.driverError as { code?: string }).code === "23503") throw inUse();
+        if (foreignKeyViolation(err)) throw inUse();
         throw err;
       });
     });
@@ -89,8 +89,7 @@ async function saveUnique(m: EntityManager, background: Background): Promise<Bac
   try {
     return await m.save(background);
   } catch (err) {
-    const constraint = err instanceof QueryFailedError ? (err.driverError as { constraint?: string }).constraint : undefined;
-    if (constraint === "backgrounds_name_lower") throw nameTaken();
+    if (uniqueViolation(err) === "backgrounds_name_lower") throw nameTaken();
     throw err;
   }
 }

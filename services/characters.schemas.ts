@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Character } from "../entities/character.entity";
-import { pageQuery } from "../http/route";
+import { pageQuery } from "./pagination";
 
 const itemId = z.string().trim().min(1).max(64);
 

@@ -7,7 +7,6 @@ import type { Database } from "../infra/database";
 import type { EventBus } from "../infra/events";
 import type { Logger } from "../infra/logger";
 import type { BackgroundService } from "./backgrounds";
-import { isUuid } from "./backgrounds.schemas";
 import {
   toCharacter,
   toPublicCharacter,
@@ -19,6 +18,7 @@ import {
 } from "./characters.schemas";
 import { forbidden, notFound } from "./errors";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
+import { isUuid, likeContains } from "./sql";
 import type { AuthClaims } from "./tokens";
 
 /** Presence key of a user's cached character list; whoever writes their characters deletes it. */
@@ -103,7 +103,7 @@ export class CharacterService {
 
   async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {
     const qb = this.db.manager.createQueryBuilder(Character, "c").where("c.is_public");
-    if (query.q) qb.andWhere("c.name ILIKE :pattern ESCAPE '\\'", { pattern: `%${escapeLike(query.q)}%` });
+    if (query.q) qb.andWhere("c.name ILIKE :pattern ESCAPE '\\'", { pattern: likeContains(query.q) });
     if (query.tag) qb.andWhere(":tag = ANY(c.tags)", { tag: query.tag });
     const [rows, total] = await qb
       .orderBy("c.created_at", "DESC")
@@ -185,5 +185,3 @@ function withIds<T extends { id: string }>(items: (Omit<T, "id"> & { id?: string
 function definedOnly<T extends object>(fields: T): Partial<T> {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

@@ -2,7 +2,7 @@ import type { Presence } from "@colyseus/core";
 import type { EntityManager } from "typeorm";
 import type { Database } from "../infra/database";
 import type { EventBus } from "../infra/events";
-import type { Page, PageQuery } from "../http/route";
+import type { Page, PageQuery } from "./pagination";
 import { notFound, validationFailed } from "./errors";
 import {
   toConversation,

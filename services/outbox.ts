@@ -3,7 +3,7 @@ import { OutboxEmail } from "../entities/email.entity";
 import type { Database } from "../infra/database";
 import type { Logger } from "../infra/logger";
 import type { Mail, Mailer } from "../infra/mailer";
-import { page, type Page, type PageQuery } from "../http/route";
+import { page, type Page, type PageQuery } from "./pagination";
 import { toOutboxEmail, type OutboxEmailView } from "./accounts.schemas";
 
 const BATCH = 10;

@@ -1,5 +1,6 @@
 import { forbidden } from "./errors";
-import { hasRole, type AuthClaims, type Role } from "./tokens";
+import type { Role } from "../entities/user.entity";
+import { hasRole, type AuthClaims } from "./tokens";
 
 /**
  * 403 `forbidden` unless the caller owns the resource or holds one of `roles`. With no

@@ -2,10 +2,9 @@ import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
 import type { Presence } from "@colyseus/core";
 import type { Config } from "../config";
+import { ROLES, type Role } from "../entities/user.entity";
 import { unauthenticated } from "./errors";
 
-export const ROLES = ["player", "maintainer", "operator", "admin"] as const;
-export type Role = (typeof ROLES)[number];
 
 /** What a verified access token tells the server about its bearer. */
 export interface AuthClaims {

@@ -1,10 +1,9 @@
 import { User } from "../entities/user.entity";
 import type { Database } from "../infra/database";
-import { page, type Page, type PageQuery } from "../http/route";
+import { page, type Page, type PageQuery } from "./pagination";
 import { toPublicUser, toUserSummary } from "./accounts.schemas";
 import { notFound } from "./errors";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid, likePrefix } from "./sql";
 
 /** What any signed-in user may see of others: names, to find someone to talk to. */
 export class UserDirectory {
@@ -19,13 +18,8 @@ export class UserDirectory {
 
   async get(id: string): Promise<ReturnType<typeof toPublicUser>> {
     // A malformed id names no user, like an unknown one.
-    const user = UUID.test(id) ? await this.db.manager.findOneBy(User, { id }) : null;
+    const user = isUuid(id) ? await this.db.manager.findOneBy(User, { id }) : null;
     if (!user) throw notFound("user");
     return toPublicUser(user);
   }
 }
-
-/** `q` as a case-insensitive LIKE prefix, its wildcards taken literally. */
-export const likePrefix = (q: string) => `${q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`;
-
-export const isUuid = (id: string) => UUID.test(id);

@@ -2,6 +2,7 @@ import type { Presence } from "@colyseus/core";
 import { z } from "zod";
 import { Character } from "../entities/character.entity";
 import type { Database } from "../infra/database";
+import { characterCacheKey } from "./characters";
 import { forbidden, notFound } from "./errors";
 import type { AuthClaims } from "./tokens";
 
@@ -24,9 +25,6 @@ export interface SavedPosition {
 }
 
 const uuid = z.uuid();
-
-/** The character list REST caches per owner; a moved character makes it stale. */
-export const characterListCacheKey = (ownerId: string) => `characters:user:${ownerId}`;
 
 /** The world's view of characters: who may enter a zone, and where they stand. */
 export class WorldService {
@@ -73,6 +71,6 @@ export class WorldService {
       params,
     );
     const owners = new Set(positions.map((p) => p.ownerId));
-    await Promise.all([...owners].map((owner) => this.presence.del(characterListCacheKey(owner))));
+    await Promise.all([...owners].map((owner) => this.presence.del(characterCacheKey(owner))));
   }
 }

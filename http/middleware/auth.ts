@@ -1,6 +1,7 @@
 import type { Request } from "express";
 import { forbidden, unauthenticated } from "../../services/errors";
-import { hasRole, type AuthClaims, type Role, type TokenService } from "../../services/tokens";
+import type { Role } from "../../entities/user.entity";
+import { hasRole, type AuthClaims, type TokenService } from "../../services/tokens";
 
 /** The bearer token of a request, or undefined when the header is absent or malformed. */
 export function bearerToken(req: Request): string | undefined {

@@ -6,7 +6,7 @@ import { badRequest, forbidden } from "../../services/errors";
 import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
-import { Feed } from "../inbox/feed";
+import { Feed } from "../shared/feed";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { MessageRouter, sendTo } from "../shared/messages";

@@ -8,7 +8,7 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { MessageRouter, sendTo } from "../shared/messages";
-import { Feed } from "./feed";
+import { Feed } from "../shared/feed";
 import { InboxState } from "./state";
 
 export interface InboxDeps {

@@ -1,6 +1,6 @@
 import type { Client, Room } from "@colyseus/core";
 import type { z } from "zod";
-import { toFieldErrors } from "../../http/middleware/validate";
+import { toFieldErrors } from "../../services/validation";
 import type { Logger } from "../../infra/logger";
 import { toErrorMessage } from "./errors";
 

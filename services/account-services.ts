@@ -1,0 +1,35 @@
+import type { Presence } from "@colyseus/core";
+import type { Config } from "../config";
+import type { Database } from "../infra/database";
+import type { Logger } from "../infra/logger";
+import { Mailer } from "../infra/mailer";
+import { AccountService } from "./accounts";
+import { AdminUsers } from "./admin-users";
+import { EmailFlows } from "./email-flows";
+import { Outbox } from "./outbox";
+import { PasswordHasher } from "./passwords";
+import { SessionService } from "./sessions";
+import { TokenService } from "./tokens";
+import { UserDirectory } from "./users";
+
+/**
+ * The account services, wired once for the server and for the CLI (which must act
+ * exactly as the API does: same policy, same outbox, same revocations).
+ */
+export function createAccountServices(cfg: Config, db: Database, presence: Presence, logger: Logger) {
+  const tokens = new TokenService(cfg, presence);
+  const passwords = new PasswordHasher(cfg);
+  const sessions = new SessionService(db, tokens, cfg);
+  const outbox = new Outbox(db, new Mailer(cfg), logger);
+  const emailFlows = new EmailFlows(db, outbox, passwords, sessions, cfg);
+  const accounts = new AccountService(
+    db,
+    passwords,
+    sessions,
+    { requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION },
+    cfg.REQUIRE_EMAIL_VERIFICATION ? { afterRegister: (m, user) => emailFlows.sendVerification(m, user.email, user.id) } : {},
+  );
+  const directory = new UserDirectory(db);
+  const adminUsers = new AdminUsers(db, accounts, sessions);
+  return { tokens, passwords, sessions, outbox, emailFlows, accounts, directory, adminUsers };
+}
