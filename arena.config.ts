@@ -23,6 +23,7 @@ import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
+import { Notifications } from "./services/notifications";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
 
@@ -52,7 +53,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const world = new WorldService(db, presence);
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
-  const roomDeps = { tokens, messages, logger, config: cfg };
+  const notifications = new Notifications(presence, events, logger);
+  const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
     userRoutes(accounts, directory),

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
 import type { MailboxSignal, MessageService } from "../../services/messages";
+import type { Notifications, UserNotification } from "../../services/notifications";
 import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
@@ -14,6 +15,7 @@ import { InboxState } from "./state";
 export interface InboxDeps {
   tokens: TokenService;
   messages: MessageService;
+  notifications: Notifications;
   logger: Logger;
   config: Pick<Config, "WS_MAX_MESSAGES_PER_SECOND">;
 }
@@ -73,6 +75,8 @@ export function createInboxRoom(deps: InboxDeps) {
       this.state.unread_total = await messages.unreadTotal(this.userId);
       this.undo.push(await closeOnRevocation(this, this.presence));
       this.undo.push(await messages.watch(this.userId, (signal) => this.onSignal(signal)));
+      // Scoped presence: Colyseus drops the subscription with the room.
+      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast("notification", n));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
