@@ -8,7 +8,6 @@ import { docsRoutes } from "./docs.routes";
 import { healthRoutes, type ReadinessProbe } from "./health.routes";
 import type { Metrics } from "../infra/metrics";
 import { metricsRoutes } from "./metrics.routes";
-import { corsPolicy } from "./middleware/cors";
 import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
@@ -31,7 +30,7 @@ export type Mount = (routes: Routes) => void;
 
 /**
  * Express conventions of api.md, each in one place: request ids and logs, security
- * headers, CORS, the JSON body limit, the resource routers under `/api/v1`, 404 for
+ * headers, the JSON body limit, the resource routers under `/api/v1`, 404 for
  * anything else, and the one problem-document error handler last.
  */
 export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
@@ -46,7 +45,6 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
       contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } },
     }),
   );
-  app.use(corsPolicy(config.CORS_ORIGINS));
   app.use(express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] }));
 
   const registry = new OpenAPIRegistry();

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Role } from "../entities/user.entity";
 import type { AuthClaims, TokenService } from "../services/tokens";
 import { authenticate, authenticateOptional, requireRole } from "./middleware/auth";
+import { DomainError } from "../services/errors";
 import { parseOrThrow } from "../services/validation";
 import type { RequestHandler } from "express";
 
@@ -43,6 +44,15 @@ export interface RouteContext<B, Q, P, A> {
 
 type AuthOf<S> = S extends { auth: "optional" } ? AuthClaims | undefined : S extends { auth: true } | { roles: Role[] } ? AuthClaims : undefined;
 
+const JSON_TYPES = ["application/json", "application/*+json"];
+
+const unsupportedBody = (type: string | undefined) =>
+  new DomainError(
+    415,
+    "unsupported_media_type",
+    `This route takes a JSON body with Content-Type: application/json${type ? `, not ${type.slice(0, 100)}` : "; the request named no Content-Type"}.`,
+  );
+
 const problem = z
   .object({
     type: z.string(),
@@ -81,6 +91,8 @@ export class Routes {
           ? await authenticateOptional(this.tokens, req)
           : undefined;
       if (spec.roles && auth) requireRole(auth, ...spec.roles);
+      // A body of another type would reach validation as no body at all ("is required" for every field).
+      if (spec.body && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
         query: spec.query ? parseOrThrow(spec.query, req.query, "") : undefined,
@@ -104,7 +116,7 @@ export class Routes {
         ...(spec.response ? { content: { "application/json": { schema: spec.response } } } : {}),
       },
     };
-    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...spec.errors };
+    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
     if (spec.auth || spec.roles) Object.assign(errors, { 401: "unauthenticated" });
     if (spec.roles) Object.assign(errors, { 403: "forbidden" });
     for (const [code, codes] of Object.entries(errors)) {

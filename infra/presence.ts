@@ -1,5 +1,6 @@
-import { LocalDriver, LocalPresence, type matchMaker, type Presence } from "@colyseus/core";
+import { LocalDriver, LocalPresence, type IRoomCache, type matchMaker, type Presence } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
+import { Redis } from "ioredis";
 import { RedisPresence } from "@colyseus/redis-presence";
 import type { Config } from "../config";
 
@@ -16,7 +17,7 @@ export function createPresence(config: Pick<Config, "REDIS_URL">): {
   if (config.REDIS_URL) {
     return {
       presence: new RedisPresence(config.REDIS_URL),
-      driver: new RedisDriver(config.REDIS_URL),
+      driver: new ArbitratingRedisDriver(new Redis(config.REDIS_URL)),
       distributed: true,
     };
   }
@@ -37,5 +38,25 @@ export async function pingPresence(presence: Presence, timeoutMs = 2000): Promis
     return await Promise.race([probe, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The hash in which @colyseus/redis-driver keeps room listings (not exported by it). */
+const ROOM_LISTINGS = "roomcaches";
+
+/**
+ * RedisDriver registers a room by overwriting its listing; LocalDriver (and the
+ * matchmaker, when a driver offers `insert`) arbitrates: the second room to register
+ * an id is discarded and its client seated in the first. Rooms take their id from their
+ * routing key (rooms/shared/join.ts), so with this insert two processes racing to
+ * create one key's room end with one room.
+ */
+export class ArbitratingRedisDriver extends RedisDriver {
+  constructor(private readonly redis: Redis) {
+    super(redis);
+  }
+
+  async insert(room: IRoomCache): Promise<boolean> {
+    return (await this.redis.hsetnx(ROOM_LISTINGS, room.roomId, JSON.stringify(room))) === 1;
   }
 }

@@ -26,6 +26,9 @@ export type MailboxSignal =
 
 const mailboxChannel = (userId: string) => `dm.user.${userId}`;
 
+/** Messages read from the store per round trip when a room catches up or a device resumes. */
+export const BACKLOG_PAGE = 200;
+
 const SELECT_MESSAGE = `SELECT m.id, m.seq, m.sender_id, u.username AS sender_username, m.recipient_id, m.content, m.client_msg_id, m.created_at
   FROM messages m JOIN users u ON u.id = m.sender_id`;
 const PAIR = `((m.sender_id = $1 AND m.recipient_id = $2) OR (m.sender_id = $2 AND m.recipient_id = $1))`;
@@ -185,18 +188,31 @@ export class MessageService {
     return Number(row.seq);
   }
 
-  /** Every message of `userId` stored after position `afterSeq` (up to `untilSeq`), oldest first. */
-  async since(userId: string, afterSeq: number, untilSeq = Number.MAX_SAFE_INTEGER): Promise<StoredMessage[]> {
+  /**
+   * Up to `limit` messages of `userId` stored after position `afterSeq` (and at or before
+   * `untilSeq`), oldest first: one page of a backlog, read page by page so that a resume
+   * over any number of messages never holds them all.
+   */
+  async since(userId: string, afterSeq: number, { untilSeq = Number.MAX_SAFE_INTEGER, limit = BACKLOG_PAGE } = {}): Promise<StoredMessage[]> {
     const rows: MessageRow[] = await this.db.manager.query(
-      `${SELECT_MESSAGE} WHERE (m.sender_id = $1 OR m.recipient_id = $1) AND m.seq > $2 AND m.seq <= $3 ORDER BY m.seq`,
-      [userId, afterSeq, untilSeq],
+      `${SELECT_MESSAGE} WHERE m.seq IN (
+         (SELECT seq FROM messages WHERE sender_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4)
+         UNION ALL
+         (SELECT seq FROM messages WHERE recipient_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4)
+       ) ORDER BY m.seq LIMIT $4`,
+      [userId, afterSeq, untilSeq, limit],
     );
     return rows.map(toStored);
   }
 
-  /** The pair's messages stored after `afterSeq`, oldest first. */
-  async pairSince(userId: string, peerId: string, afterSeq: number): Promise<StoredMessage[]> {
-    const rows: MessageRow[] = await this.db.manager.query(`${SELECT_MESSAGE} WHERE ${PAIR} AND m.seq > $3 ORDER BY m.seq`, [userId, peerId, afterSeq]);
+  /** Up to `limit` of the pair's messages stored after `afterSeq`, oldest first. */
+  async pairSince(userId: string, peerId: string, afterSeq: number, limit = BACKLOG_PAGE): Promise<StoredMessage[]> {
+    const rows: MessageRow[] = await this.db.manager.query(`${SELECT_MESSAGE} WHERE ${PAIR} AND m.seq > $3 ORDER BY m.seq LIMIT $4`, [
+      userId,
+      peerId,
+      afterSeq,
+      limit,
+    ]);
     return rows.map(toStored);
   }
 
@@ -244,11 +260,9 @@ export class MessageService {
     return this.assertUser(this.db.manager, userId);
   }
 
-  /** Calls `onSignal` whenever something of `userId`'s mailbox changes, on any process; resolves to the undo. */
-  async watch(userId: string, onSignal: (signal: MailboxSignal) => void): Promise<() => void> {
-    const channel = mailboxChannel(userId);
-    await this.presence.subscribe(channel, onSignal);
-    return () => this.presence.unsubscribe(channel, onSignal);
+  /** The presence channel on which every change of `userId`'s mailbox is signalled (MailboxSignal), on any process. */
+  channelOf(userId: string): string {
+    return mailboxChannel(userId);
   }
 
   private async assertUser(m: EntityManager, userId: string): Promise<string> {

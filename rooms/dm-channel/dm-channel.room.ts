@@ -1,4 +1,4 @@
-import { Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import type { AuthContext, Client } from "@colyseus/core";
 import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
@@ -7,9 +7,10 @@ import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { Feed } from "../shared/feed";
-import { closeOnRevocation, verifyJoin } from "../shared/auth";
-import { toJoinRejection } from "../shared/errors";
+import { closeOnRevocation } from "../shared/auth";
+import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { MessageRouter, sendTo } from "../shared/messages";
+import { TavernRoom } from "../shared/room";
 import { DmChannelState, Participant } from "./state";
 
 export interface DmChannelDeps {
@@ -21,7 +22,10 @@ export interface DmChannelDeps {
 
 const HISTORY_ON_JOIN = 50;
 
-const joinOptions = z.object({ peer_id: z.uuid() });
+export const DM_CHANNEL_JOIN = {
+  options: z.strictObject({ peer_id: z.uuid() }),
+  keys: ["channel_id"],
+} satisfies JoinRules;
 const channelMessage = z.strictObject({ content, client_msg_id: clientMsgId.optional(), recipient_id: z.uuid().optional() });
 const typingMessage = z.strictObject({ is_typing: z.boolean() });
 const readMessage = z.strictObject({ message_id: z.uuid() });
@@ -36,20 +40,13 @@ type ChannelClient = Client<{ auth: AuthClaims }>;
 export function createDmChannelRoom(deps: DmChannelDeps) {
   const { messages, logger } = deps;
 
-  return class DmChannelRoom extends Room<{ state: DmChannelState; client: ChannelClient }> {
-    static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<AuthClaims> {
-      const claims = await verifyJoin(deps.tokens, token, logger);
-      const parsed = joinOptions.safeParse(options);
-      if (!parsed.success) throw new ServerError(400, "validation_failed");
-      const peerId = parsed.data.peer_id;
-      try {
-        if (peerId === claims.userId) throw forbidden("A DM channel needs another user.");
-        await messages.username(peerId);
-      } catch (err) {
-        throw toJoinRejection(err, logger);
-      }
-      options.channel_id = [claims.userId, peerId].sort().join(":");
-      return claims;
+  return class DmChannelRoom extends TavernRoom<{ state: DmChannelState; client: ChannelClient }> {
+    static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
+      return authorizeJoin(deps.tokens, DM_CHANNEL_JOIN, token, options, context, async (claims, { peer_id }) => {
+        if (peer_id === claims.userId) throw forbidden("A DM channel needs another user.");
+        await messages.username(peer_id);
+        return { key: { channel_id: [claims.userId, peer_id].sort().join(":") }, auth: claims };
+      });
     }
 
     private pair: [string, string] = ["", ""];
@@ -58,9 +55,9 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     /** Clients still waiting for their `history`: live deliveries wait for them (the history covers them). */
     private readonly joining = new Set<Client>();
     private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"));
-    private readonly undo: (() => void)[] = [];
 
     async onCreate(options: { channel_id: string }) {
+      this.roomId = keyedRoomId(this.roomName, options, DM_CHANNEL_JOIN.keys);
       this.maxMessagesPerSecond = deps.config.WS_MAX_MESSAGES_PER_SECOND;
       const [a, b] = options.channel_id.split(":") as [string, string];
       this.pair = [a, b];
@@ -71,9 +68,10 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       }
       this.cursor = await messages.latestPosition(a, b);
       await this.refreshReadMarkers();
-      this.undo.push(await closeOnRevocation(this, this.presence));
+      // Subscribed through the room's scoped presence: Colyseus drops them with the room.
+      await closeOnRevocation(this, this.presence);
       // Both mailboxes: a read marker is signalled to the reader's only.
-      for (const userId of this.pair) this.undo.push(await messages.watch(userId, (signal) => this.onSignal(signal)));
+      for (const userId of this.pair) await this.presence.subscribe(messages.channelOf(userId), (signal: MailboxSignal) => this.onSignal(signal));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
@@ -112,10 +110,6 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       this.updatePresenceOf(client.auth!.userId);
     }
 
-    onDispose() {
-      for (const undo of this.undo) undo();
-    }
-
     onUncaughtException(err: Error, method: string) {
       logger.error({ err, method, room: this.roomId }, "dm channel room error");
     }
@@ -144,7 +138,11 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     }
 
     private async pump() {
-      for (const m of await messages.pairSince(...this.pair, this.cursor)) this.deliver(m);
+      for (;;) {
+        const page = await messages.pairSince(...this.pair, this.cursor);
+        for (const m of page) this.deliver(m);
+        if (page.length === 0) break;
+      }
       await this.refreshReadMarkers();
     }
 

@@ -1,15 +1,16 @@
-import { Room, ServerError, type AuthContext, type Client } from "@colyseus/core";
+import type { AuthContext, Client } from "@colyseus/core";
 import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
 import type { MailboxSignal, MessageService } from "../../services/messages";
-import type { Notifications, UserNotification } from "../../services/notifications";
 import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
+import type { Notifications, UserNotification } from "../../services/notifications";
 import type { AuthClaims, TokenService } from "../../services/tokens";
-import { closeOnRevocation, verifyJoin } from "../shared/auth";
-import { toJoinRejection } from "../shared/errors";
-import { MessageRouter, sendTo } from "../shared/messages";
+import { closeOnRevocation } from "../shared/auth";
 import { Feed } from "../shared/feed";
+import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
+import { drained, MessageRouter, sendTo } from "../shared/messages";
+import { TavernRoom } from "../shared/room";
 import { InboxState } from "./state";
 
 export interface InboxDeps {
@@ -20,10 +21,15 @@ export interface InboxDeps {
   config: Pick<Config, "WS_MAX_MESSAGES_PER_SECOND">;
 }
 
-const joinOptions = z.object({ since_id: z.uuid().optional() });
+export const INBOX_JOIN = {
+  options: z.strictObject({ since_id: z.uuid().optional() }),
+  keys: ["user_id"],
+  owned: ["since_seq"],
+} satisfies JoinRules;
+
 const dmMessage = z.strictObject({ recipient_id: z.uuid(), content, client_msg_id: clientMsgId.optional() });
 
-/** What `onAuth` resolved for `onCreate` and `onJoin`; a client's own values for these keys are overwritten. */
+/** What `onAuth` resolved for `onCreate` and `onJoin`. */
 interface ResolvedOptions {
   user_id: string;
   since_seq?: number;
@@ -33,27 +39,19 @@ type InboxClient = Client<{ auth: AuthClaims }>;
 
 /**
  * A user's realtime mailbox, one room per user shared by all of their devices: every
- * message sent or received by the user, live and in stored order, and a resume from
- * `since_id` for a device that was away.
+ * message sent or received by the user, live and in stored order, a resume from
+ * `since_id` for a device that was away, and the user's notifications.
  */
 export function createInboxRoom(deps: InboxDeps) {
   const { messages, logger } = deps;
 
-  return class InboxRoom extends Room<{ state: InboxState; client: InboxClient }> {
-    static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<AuthClaims> {
-      const claims = await verifyJoin(deps.tokens, token, logger);
-      const parsed = joinOptions.safeParse(options);
-      if (!parsed.success) throw new ServerError(400, "validation_failed");
-      options.user_id = claims.userId;
-      delete options.since_seq;
-      if (parsed.data.since_id) {
-        try {
-          options.since_seq = await messages.positionOf(claims.userId, parsed.data.since_id);
-        } catch (err) {
-          throw toJoinRejection(err, logger);
-        }
-      }
-      return claims;
+  return class InboxRoom extends TavernRoom<{ state: InboxState; client: InboxClient }> {
+    static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
+      return authorizeJoin(deps.tokens, INBOX_JOIN, token, options, context, async (claims, parsed) => ({
+        key: { user_id: claims.userId },
+        extra: parsed.since_id ? { since_seq: await messages.positionOf(claims.userId, parsed.since_id) } : {},
+        auth: claims,
+      }));
     }
 
     private userId = "";
@@ -64,18 +62,18 @@ export function createInboxRoom(deps: InboxDeps) {
     /** A resumed client's `since_id` position: a live delivery still pending from before it joined may be older. */
     private readonly seenUpTo = new WeakMap<Client, number>();
     private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"));
-    private readonly undo: (() => void)[] = [];
 
     async onCreate(options: ResolvedOptions) {
+      this.roomId = keyedRoomId(this.roomName, options, INBOX_JOIN.keys);
       this.maxMessagesPerSecond = deps.config.WS_MAX_MESSAGES_PER_SECOND;
       this.userId = options.user_id;
       this.setState(new InboxState());
       this.state.user_id = this.userId;
       this.cursor = await messages.latestPosition(this.userId);
       this.state.unread_total = await messages.unreadTotal(this.userId);
-      this.undo.push(await closeOnRevocation(this, this.presence));
-      this.undo.push(await messages.watch(this.userId, (signal) => this.onSignal(signal)));
-      // Scoped presence: Colyseus drops the subscription with the room.
+      // Subscribed through the room's scoped presence: Colyseus drops them with the room.
+      await closeOnRevocation(this, this.presence);
+      await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) => this.onSignal(signal));
       await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast("notification", n));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
@@ -92,7 +90,16 @@ export function createInboxRoom(deps: InboxDeps) {
       this.seenUpTo.set(client, sinceSeq);
       void this.feed.run(async () => {
         try {
-          for (const m of await messages.since(this.userId, sinceSeq, this.cursor)) sendTo(client, "message", m.view);
+          // Page by page up to the live cursor, each sent once the socket has taken the last:
+          // a long absence never holds its whole backlog, in the store's reads or in the socket.
+          let after = sinceSeq;
+          while (after < this.cursor && this.clients.includes(client)) {
+            const page = await messages.since(this.userId, after, { untilSeq: this.cursor });
+            if (page.length === 0) break;
+            for (const m of page) sendTo(client, "message", m.view);
+            after = page[page.length - 1]!.seq;
+            await drained(client);
+          }
         } finally {
           this.resuming.delete(client);
         }
@@ -101,10 +108,6 @@ export function createInboxRoom(deps: InboxDeps) {
 
     onLeave(client: InboxClient) {
       this.resuming.delete(client);
-    }
-
-    onDispose() {
-      for (const undo of this.undo) undo();
     }
 
     onUncaughtException(err: Error, method: string) {
@@ -123,7 +126,11 @@ export function createInboxRoom(deps: InboxDeps) {
     }
 
     private async pump() {
-      for (const m of await messages.since(this.userId, this.cursor)) this.deliver(m);
+      for (;;) {
+        const page = await messages.since(this.userId, this.cursor);
+        for (const m of page) this.deliver(m);
+        if (page.length === 0) break;
+      }
       this.state.unread_total = await messages.unreadTotal(this.userId);
     }
 

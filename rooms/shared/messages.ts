@@ -1,6 +1,6 @@
 import type { Client, Room } from "@colyseus/core";
 import type { z } from "zod";
-import { toFieldErrors } from "../../services/validation";
+import { parseInput } from "../../services/validation";
 import type { Logger } from "../../infra/logger";
 import { toErrorMessage } from "./errors";
 
@@ -15,19 +15,15 @@ export class MessageRouter<C extends Client = Client> {
     private readonly logger: Logger,
   ) {
     room.onMessage("*", (client: Client, type: string | number) => {
-      sendTo(client, "error", { code: "unknown_message", message: `Unknown message type "${String(type)}".` });
+      sendTo(client, "error", { code: "unknown_message", message: `Unknown message type "${String(type).slice(0, 64)}".` });
     });
   }
 
   on<S extends z.ZodType>(type: string, schema: S, handler: (client: C, message: z.output<S>) => unknown): this {
     this.room.onMessage(type, (client: C, raw: unknown) => {
-      const parsed = schema.safeParse(raw ?? {});
-      if (!parsed.success) {
-        sendTo(client, "error", {
-          code: "validation_failed",
-          message: `Invalid "${type}" message.`,
-          errors: toFieldErrors(parsed.error),
-        });
+      const parsed = parseInput(schema, raw ?? {});
+      if (!parsed.ok) {
+        sendTo(client, "error", { code: "validation_failed", message: `Invalid "${type}" message.`, errors: parsed.errors });
         return;
       }
       try {
@@ -48,4 +44,15 @@ export class MessageRouter<C extends Client = Client> {
 /** Sends a message to one client whatever the room's declared message types. */
 export function sendTo(client: Client, type: string, data: unknown): void {
   (client as unknown as { send(type: string, data: unknown): void }).send(type, data);
+}
+
+/** Bytes a socket may hold unsent before a bulk sender waits for it. */
+const SOCKET_HIGH_WATER = 1 << 20;
+
+/** Resolves once the client's socket has sent most of what it was given (or has closed). */
+export async function drained(client: Client): Promise<void> {
+  const socket = (client as unknown as { ref?: { bufferedAmount?: number; readyState?: number } }).ref;
+  while (socket && socket.readyState === 1 && (socket.bufferedAmount ?? 0) > SOCKET_HIGH_WATER) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

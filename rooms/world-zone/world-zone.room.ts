@@ -1,4 +1,4 @@
-import { ClientState, CloseCode, matchMaker, Protocol, Room, ServerError, type AuthContext, type Client, type Deferred, type Presence } from "@colyseus/core";
+import { ClientState, CloseCode, matchMaker, Protocol, ServerError, type AuthContext, type Client, type Deferred, type Room } from "@colyseus/core";
 import { Encoder } from "@colyseus/schema";
 import { z } from "zod";
 import type { Config } from "../../config";
@@ -8,9 +8,11 @@ import type { Metrics } from "../../infra/metrics";
 import { DomainError } from "../../services/errors";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
-import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
+import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
+import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { MessageRouter, sendTo } from "../shared/messages";
+import { TavernRoom } from "../shared/room";
 import { Interest, type Member } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
 
@@ -47,7 +49,6 @@ export interface WorldZoneDeps {
   tokens: TokenService;
   world: WorldService;
   events: EventBus;
-  presence: Presence;
   logger: Logger;
   metrics: Metrics;
 }
@@ -73,6 +74,12 @@ interface Seat extends Member {
   reconnection?: Deferred<Client>;
 }
 
+export const WORLD_ZONE_JOIN = {
+  // A malformed id names no character: the room answers 404 for it, as for an unknown one.
+  options: z.strictObject({ character_id: z.string().min(1).max(64) }),
+  keys: ["zone_id"],
+} satisfies JoinRules;
+
 const moveMessage = z.strictObject({
   dx: z.number().finite(),
   dy: z.number().finite(),
@@ -91,6 +98,9 @@ const clamp = (v: number, min: number, max: number) => Math.min(max, Math.max(mi
 function encoderOf(room: Room): Encoder {
   return (room as unknown as { _serializer: { encoder: Encoder } })._serializer.encoder;
 }
+
+/** The schema encoder buffer a full zone's state needs (the composition root sets Encoder.BUFFER_SIZE). */
+export const worldEncodeBufferSize = (config: Pick<Config, "WORLD_MAX_CLIENTS">) => config.WORLD_MAX_CLIENTS * BYTES_PER_PLAYER;
 
 /**
  * A zone is one room: when it is full the matchmaker would open a second room for the
@@ -133,32 +143,26 @@ export function refuseFullZones(select: matchMaker.SelectProcessIdCallback): mat
  */
 export function createWorldZoneRoom(deps: WorldZoneDeps) {
   const { config, logger } = deps;
-  // A joiner's full-state encode of a crowded zone must fit without regrowing the buffer.
-  Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, config.WORLD_MAX_CLIENTS * BYTES_PER_PLAYER);
 
-  return class WorldZoneRoom extends Room<{ state: ZoneState }> {
+  return class WorldZoneRoom extends TavernRoom<{ state: ZoneState }> {
     maxClients = config.WORLD_MAX_CLIENTS;
     maxMessagesPerSecond = config.WS_MAX_MESSAGES_PER_SECOND;
 
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
     private interest?: Interest<Seat>;
-    private stopRevocations?: () => void;
 
-    static async onAuth(token: string, options: Record<string, unknown>, _ctx: AuthContext): Promise<WorldJoin> {
-      const claims = await verifyJoin(deps.tokens, token, logger);
-      try {
-        const character = await deps.world.loadForJoin(options.character_id, claims);
+    static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<WorldJoin> {
+      return authorizeJoin(deps.tokens, WORLD_ZONE_JOIN, token, options, context, async (claims, { character_id }) => {
+        const character = await deps.world.loadForJoin(character_id, claims);
         await assertZoneHasRoom(character.zoneId);
-        // The zone is the character's, whatever the client asked for: filterBy reads this.
-        options.zone_id = character.zoneId;
-        return { claims, character };
-      } catch (err) {
-        throw toJoinRejection(err, logger);
-      }
+        // The zone is the character's, whatever the client asked for.
+        return { key: { zone_id: character.zoneId }, auth: { claims, character } };
+      });
     }
 
     async onCreate(options: { zone_id: string }) {
+      this.roomId = keyedRoomId(this.roomName, options, WORLD_ZONE_JOIN.keys);
       // Joins that passed onAuth while the zone still had room find it locked once full,
       // and the matchmaker then creates a second room for the zone: refuse that here.
       await assertZoneHasRoom(options.zone_id).catch((err) => {
@@ -181,7 +185,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         .on("ping", pingMessage, (client, msg) =>
           sendTo(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
-      this.stopRevocations = await closeOnRevocation(this, deps.presence);
+      // Subscribed through the room's scoped presence: Colyseus drops it with the room.
+      await closeOnRevocation(this, this.presence);
     }
 
     onJoin(client: Client) {
@@ -255,7 +260,6 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     async onDispose() {
-      this.stopRevocations?.();
       await this.saveAll();
     }
 

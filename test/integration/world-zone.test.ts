@@ -190,20 +190,21 @@ describe("world_zone room", function () {
     await assert.rejects(sdk(thief.token).joinOrCreate("world_zone", { character_id: characterId }), (err: any) => err.code === 403);
   });
 
-  it("rejects an unknown or malformed character id with 404, and a missing token with 401", async () => {
+  it("rejects an unknown or malformed character id with 404, a missing one with 400, and a missing token with 401", async () => {
     const user = await newUser();
     const client = sdk(user.token);
     await assert.rejects(client.joinOrCreate("world_zone", { character_id: "6b0c6a43-3c3e-4a52-9a2f-0d7b6c1b9e11" }), (err: any) => err.code === 404);
     await assert.rejects(client.joinOrCreate("world_zone", { character_id: "not-a-uuid" }), (err: any) => err.code === 404);
-    await assert.rejects(client.joinOrCreate("world_zone", {}), (err: any) => err.code === 404);
+    await assert.rejects(client.joinOrCreate("world_zone", {}), (err: any) => err.code === 400);
     const characterId = await createCharacter(user);
     await assert.rejects(sdk().joinOrCreate("world_zone", { character_id: characterId }), (err: any) => err.code === 401);
   });
 
-  it("lands in the character's zone whatever zone_id the client sends", async () => {
+  it("lands in the character's zone, and refuses (400) a join that names a zone of its own", async () => {
     const user = await newUser();
     const characterId = await createCharacter(user);
-    const joined = await join(sdk(user.token), { character_id: characterId, zone_id: "made-up-zone" });
+    await assert.rejects(sdk(user.token).joinOrCreate("world_zone", { character_id: characterId, zone_id: "made-up-zone" }), (err: any) => err.code === 400);
+    const joined = await join(sdk(user.token), { character_id: characterId });
     open.push(joined.room);
     assert.equal((await joined.welcome).zone_id, "starter");
     await eventually(() => joined.room.state.zone_id === "starter", "state zone_id");

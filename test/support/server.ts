@@ -4,7 +4,7 @@ import { Client as SdkClient } from "@colyseus/sdk";
 import { createApp } from "../../arena.config";
 import { loadConfig } from "../../config";
 import { prepareBackend, TEST_ENV, type Backend } from "./backend";
-import { faultMounts } from "./faults";
+import { faultMounts, faultRoomTypes } from "./faults";
 
 /**
  * One server per mocha process, booted once by the root hooks below (Colyseus's
@@ -48,7 +48,7 @@ export async function bootServer(): Promise<void> {
   const backend = await prepareBackend();
   const port = await freePort();
   const config = loadConfig({ ...TEST_ENV, ...backend.env, PORT: String(port) });
-  const colyseus = await boot(createApp(config, { mounts: faultMounts }), port);
+  const colyseus = await boot(createApp(config, { mounts: faultMounts, roomTypes: faultRoomTypes }), port);
   booted = { colyseus, backend, port, baseUrl: `http://127.0.0.1:${port}` };
   process.stdout.write(`      backend: ${backend.name}\n`);
 }

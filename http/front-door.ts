@@ -1,0 +1,65 @@
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { RequestHandler } from "express";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Every HTTP request of the server passes here first, before Colyseus's own listener
+ * (which answers matchmaking and preflights itself and hands the rest to Express):
+ * one CORS policy answers for REST and matchmaking alike, preflights included, and
+ * matchmaking requests go to our edge instead of Colyseus's unbounded handler.
+ * Intercepted at `emit`, so the order in which Colyseus registers its listener at
+ * listen time does not matter.
+ */
+export function installFrontDoor(
+  server: Server,
+  doors: { cors: RequestHandler; isMatchmaking: (req: IncomingMessage) => boolean; matchmake: Handler; inFlight: InFlight },
+): void {
+  const emit = server.emit;
+  server.emit = function (this: Server, event: string, ...args: unknown[]) {
+    if (event !== "request") return emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>);
+    const [req, res] = args as [IncomingMessage, ServerResponse];
+    doors.inFlight.track(res);
+    // cors ends preflights itself (204) and calls on for everything else.
+    doors.cors(req as never, res as never, () => {
+      if (doors.isMatchmaking(req)) doors.matchmake(req, res);
+      else emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>);
+    });
+    return true;
+  } as typeof server.emit;
+}
+
+/**
+ * The requests being answered, so that a graceful shutdown can stop accepting and let
+ * them finish (within a bound) before rooms close and the database goes.
+ */
+export class InFlight {
+  private count = 0;
+  private readonly waiters = new Set<() => void>();
+
+  track(res: ServerResponse): void {
+    this.count++;
+    res.once("close", () => {
+      if (--this.count === 0) for (const wake of this.waiters) wake();
+    });
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`; to true when none was left. */
+  settled(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(drained);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  get size(): number {
+    return this.count;
+  }
+}
