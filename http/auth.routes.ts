@@ -14,7 +14,7 @@ import {
 } from "../services/accounts.schemas";
 import type { EmailFlows } from "../services/email-flows";
 import type { SessionService } from "../services/sessions";
-import type { RateLimiter } from "./middleware/rate-limit";
+import { clientAddress, type RateLimiter } from "./middleware/rate-limit";
 import type { Routes } from "./route";
 
 export interface AuthRouteDeps {
@@ -22,23 +22,44 @@ export interface AuthRouteDeps {
   sessions: SessionService;
   emailFlows: EmailFlows;
   rateLimiter: RateLimiter;
-  /** RATE_LIMIT_AUTH_PER_MINUTE: per client address, and per account where one is named. */
+  /** RATE_LIMIT_AUTH_PER_MINUTE: per client address, per email, and failed logins per account and address. */
   limitPerMinute: number;
+  /** RATE_LIMIT_LOGIN_PER_MINUTE: logins per client address. */
+  loginsPerMinute: number;
 }
 
 /**
- * `before` middleware runs ahead of validation, so the account key is read from a
+ * `before` middleware runs ahead of validation, so the account field is read from a
  * body that may be anything; a body without it is only limited per address.
  */
-const bodyField = (field: string) => (req: Request) => {
+const bodyField = (req: Request, field: string): string | undefined => {
   const value = (req.body as Record<string, unknown> | undefined)?.[field];
-  return typeof value === "string" && value.length > 0 ? `${field}:${value.toLowerCase()}` : undefined;
+  return typeof value === "string" && value.length > 0 && value.length <= 254 ? value : undefined;
 };
 
-export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute }: AuthRouteDeps) {
-  const perAddress = (name: string) => rateLimiter.rule({ name: `auth-${name}-ip`, windowSeconds: 60, limit: limitPerMinute });
-  const perAccount = (name: string, field: string) =>
-    rateLimiter.rule({ name: `auth-${name}-account`, windowSeconds: 60, limit: limitPerMinute, key: bodyField(field) });
+export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute, loginsPerMinute }: AuthRouteDeps) {
+  const perAddress = (name: string, limit = limitPerMinute) => rateLimiter.rule({ name: `auth-${name}-ip`, windowSeconds: 60, limit });
+  /** Mail to one address is limited wherever the requests come from: nobody mail-bombs an inbox. */
+  const perEmail = (name: string) =>
+    rateLimiter.rule({
+      name: `auth-${name}-email`,
+      windowSeconds: 60,
+      limit: limitPerMinute,
+      applies: (req) => bodyField(req, "email") !== undefined,
+      key: (req) => bodyField(req, "email")!.toLowerCase(),
+    });
+  /**
+   * Failed logins of one account from one address, whichever of its names was typed. A
+   * stranger's failures never lock the owner out from another address.
+   */
+  const loginFailures = rateLimiter.rule({
+    name: "auth-login-account",
+    windowSeconds: 60,
+    limit: limitPerMinute,
+    failuresOnly: true,
+    applies: (req) => bodyField(req, "username") !== undefined,
+    key: async (req) => `${await accounts.accountKey(bodyField(req, "username")!)}|${clientAddress(req)}`,
+  });
 
   return (r: Routes) => {
     r.add(
@@ -50,7 +71,7 @@ export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitP
       },
     );
     r.add(
-      { method: "post", path: "/auth/login", tag: "auth", summary: "Log in with username or email", body: loginBody, status: 200, response: tokenPairView, before: [perAddress("login"), perAccount("login", "username")], errors: { 401: "invalid_credentials, account_disabled", 403: "email_not_verified", 429: "rate_limited" } },
+      { method: "post", path: "/auth/login", tag: "auth", summary: "Log in with username or email", body: loginBody, status: 200, response: tokenPairView, before: [perAddress("login", loginsPerMinute), loginFailures], errors: { 401: "invalid_credentials, account_disabled", 403: "email_not_verified", 429: "rate_limited" } },
       ({ body }) => accounts.login(body),
     );
     r.add(
@@ -64,7 +85,7 @@ export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitP
       },
     );
     r.add(
-      { method: "post", path: "/auth/email/verification", tag: "auth", summary: "Send a verification email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("verification"), perAccount("verification", "email")], errors: { 429: "rate_limited" } },
+      { method: "post", path: "/auth/email/verification", tag: "auth", summary: "Send a verification email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("verification"), perEmail("verification")], errors: { 429: "rate_limited" } },
       ({ body }) => emailFlows.requestVerification(body.email),
     );
     r.add(
@@ -72,7 +93,7 @@ export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitP
       ({ body }) => emailFlows.verify(body.token),
     );
     r.add(
-      { method: "post", path: "/auth/forgot-password", tag: "auth", summary: "Send a password reset email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("forgot"), perAccount("forgot", "email")], errors: { 429: "rate_limited" } },
+      { method: "post", path: "/auth/forgot-password", tag: "auth", summary: "Send a password reset email", body: emailBody, status: 202, response: acceptedView, before: [perAddress("forgot"), perEmail("forgot")], errors: { 429: "rate_limited" } },
       ({ body }) => emailFlows.forgotPassword(body.email),
     );
     r.add(

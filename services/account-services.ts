@@ -8,6 +8,7 @@ import { AdminUsers } from "./admin-users";
 import { EmailFlows } from "./email-flows";
 import { Outbox } from "./outbox";
 import { PasswordHasher } from "./passwords";
+import { RevocationLedger } from "./revocations";
 import { SessionService } from "./sessions";
 import { TokenService } from "./tokens";
 import { UserDirectory } from "./users";
@@ -17,7 +18,7 @@ import { UserDirectory } from "./users";
  * exactly as the API does: same policy, same outbox, same revocations).
  */
 export function createAccountServices(cfg: Config, db: Database, presence: Presence, logger: Logger) {
-  const tokens = new TokenService(cfg, presence);
+  const tokens = new TokenService(cfg, presence, new RevocationLedger(db), logger);
   const passwords = new PasswordHasher(cfg);
   const sessions = new SessionService(db, tokens, cfg);
   const outbox = new Outbox(db, new Mailer(cfg), logger);

@@ -61,18 +61,34 @@ export class AccountService {
   }
 
   async login(input: { username: string; password: string }): Promise<TokenPairView> {
-    const user = await this.findByLogin(input.username);
-    const ok = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyNothing(input.password);
-    if (!user || !ok) throw new DomainError(401, "invalid_credentials", "The username or password is wrong.");
-    if (!user.isActive) throw new DomainError(401, "account_disabled", "This account is disabled.");
-    if (this.policy.requireEmailVerification && !user.isVerified) {
-      throw new DomainError(403, "email_not_verified", "Verify your email address before logging in.");
-    }
+    const found = await this.findByLogin(input.username);
+    const ok = found ? await this.passwords.verify(found.passwordHash, input.password) : await this.passwords.verifyNothing(input.password);
+    if (!found || !ok) throw invalidCredentials();
+    this.assertMayLogIn(found);
+    // The hash is slow, so it is checked outside the transaction; inside, with the row
+    // locked, everything is checked again: a disable or a password reset that committed
+    // meanwhile (and revoked every session) must not be followed by a new session.
     return this.db.transaction(async (m) => {
+      const user = await m.findOne(User, { where: { id: found.id }, lock: { mode: "pessimistic_write" } });
+      if (!user || user.passwordHash !== found.passwordHash) throw invalidCredentials();
+      this.assertMayLogIn(user);
       user.lastLoginAt = new Date();
       await m.update(User, { id: user.id }, { lastLoginAt: user.lastLoginAt });
       return this.sessions.open(m, user);
     });
+  }
+
+  private assertMayLogIn(user: User) {
+    if (!user.isActive) throw new DomainError(401, "account_disabled", "This account is disabled.");
+    if (this.policy.requireEmailVerification && !user.isVerified) {
+      throw new DomainError(403, "email_not_verified", "Verify your email address before logging in.");
+    }
+  }
+
+  /** The one name of an account, whichever of its names (username, email) was typed; rate limits count by it. */
+  async accountKey(login: string): Promise<string> {
+    const user = await this.findByLogin(login);
+    return user ? `user:${user.id}` : `login:${login.toLowerCase()}`;
   }
 
   async me(claims: AuthClaims): Promise<UserView> {
@@ -121,6 +137,7 @@ export const weakPassword = (reason: string, field = "password") =>
 
 /** Every user is a player (api.md); other roles come on top. */
 export const withPlayer = (roles: Role[]): Role[] => [...new Set<Role>(["player", ...roles])];
+const invalidCredentials = () => new DomainError(401, "invalid_credentials", "The username or password is wrong.");
 const usernameTaken = () => conflict("username_taken", "This username is already taken.");
 const emailTaken = () => conflict("email_taken", "This email is already registered.");
 

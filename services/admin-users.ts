@@ -51,16 +51,35 @@ export class AdminUsers {
     return this.byUsername(username, () => ({ is_active: false }));
   }
 
-  /** BOOTSTRAP_ADMIN_*: idempotent, and safe when several processes start at once. */
+  /**
+   * BOOTSTRAP_ADMIN_*: idempotent, and safe when several processes start at once. An
+   * existing account is made admin only when both its username and its email are the
+   * configured ones: a player who registered the name first gains nothing. Any other
+   * clash is a 409 `bootstrap_conflict` that names it, for the operator to resolve.
+   */
   async ensureAdmin(input: { username: string; email: string; password: string }): Promise<UserView> {
     const existing = await findByUsername(this.db.manager, input.username);
-    if (existing) return this.grant(input.username, "admin");
+    if (existing) return this.grantBootstrapped(existing, input);
     try {
       return await this.accounts.create(input, { roles: ["admin"], verified: true });
     } catch (err) {
-      if (err instanceof DomainError && err.code === "username_taken") return this.grant(input.username, "admin");
+      if (!(err instanceof DomainError)) throw err;
+      if (err.code === "username_taken") {
+        const winner = await findByUsername(this.db.manager, input.username);
+        if (winner) return this.grantBootstrapped(winner, input);
+      }
+      if (err.code === "email_taken") {
+        throw bootstrapConflict(`the email ${input.email} belongs to another account than ${input.username}`);
+      }
       throw err;
     }
+  }
+
+  private grantBootstrapped(user: User, input: { username: string; email: string }): Promise<UserView> {
+    if (user.email.toLowerCase() !== input.email.toLowerCase()) {
+      throw bootstrapConflict(`the account ${user.username} exists with another email than ${input.email}; it is not made an admin`);
+    }
+    return this.grant(user.username, "admin");
   }
 
   private async byUsername(username: string, patch: (user: User) => { roles?: Role[]; is_active?: boolean }): Promise<UserView> {
@@ -89,6 +108,8 @@ export class AdminUsers {
     return { user, revokeLive };
   }
 }
+
+const bootstrapConflict = (detail: string) => new DomainError(409, "bootstrap_conflict", `BOOTSTRAP_ADMIN_*: ${detail}.`);
 
 function findByUsername(m: EntityManager, username: string, lock = false): Promise<User | null> {
   const query = m.createQueryBuilder(User, "u").where("lower(u.username) = lower(:username)", { username });

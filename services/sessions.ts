@@ -86,28 +86,6 @@ export class SessionService {
     return () => this.tokens.revoke({ userId, keepSessionId }, ids);
   }
 
-  /**
-   * Revocations live in presence for speed; after a restart of an in-process presence
-   * they are put back from the database, for as long as a revoked token could still be
-   * presented.
-   */
-  async restoreRevocations(accessTtlSeconds: number): Promise<void> {
-    const since = new Date(Date.now() - accessTtlSeconds * 1000);
-    const sessions = await this.db.manager
-      .createQueryBuilder(Session, "s")
-      .select(["s.id", "s.userId"])
-      .where("s.revoked_at > :since", { since })
-      .getMany();
-    const jtis = await this.db.manager
-      .createQueryBuilder(RevokedToken, "r")
-      .where("r.expires_at > now()")
-      .getMany();
-    await this.tokens.restore(
-      sessions.map((s) => s.id),
-      jtis.map((r) => r.jti),
-    );
-  }
-
   private async pair(manager: EntityManager, user: User, session: Session): Promise<TokenPairView> {
     const refreshToken = crypto.randomBytes(32).toString("base64url");
     await manager.insert(RefreshToken, {

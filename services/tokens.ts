@@ -3,7 +3,9 @@ import jwt from "jsonwebtoken";
 import type { Presence } from "@colyseus/core";
 import type { Config } from "../config";
 import { ROLES, type Role } from "../entities/user.entity";
+import type { Logger } from "../infra/logger";
 import { unauthenticated } from "./errors";
+import type { RevocationLedger } from "./revocations";
 
 
 /** What a verified access token tells the server about its bearer. */
@@ -29,6 +31,9 @@ export interface Revocation {
   jti?: string;
 }
 
+/** Set in presence once its copy of the revocations is complete; gone after a flush or a restart of Redis. */
+const REVOCATIONS_LOADED = "revocations:loaded";
+
 const ALGORITHM = "HS256";
 const ISSUER = "tavern";
 const AUDIENCE = "tavern-api";
@@ -45,10 +50,13 @@ export class TokenService {
    * parse it as a public key on every call and throws that attempt away.
    */
   private readonly key: crypto.KeyObject;
+  private reloading?: Promise<void>;
 
   constructor(
     private readonly config: Pick<Config, "JWT_SECRET" | "JWT_TTL">,
     private readonly presence: Presence,
+    private readonly ledger: RevocationLedger,
+    private readonly logger: Logger,
   ) {
     this.key = crypto.createSecretKey(Buffer.from(config.JWT_SECRET, "utf8"));
   }
@@ -97,13 +105,41 @@ export class TokenService {
     };
   }
 
-  /** Whether a token (already verified once) was revoked since; for resumed connections. */
+  /**
+   * Whether a token (already verified once) was revoked since. Presence answers; when
+   * it has lost its copy (Redis flushed or restarted empty), the database answers
+   * until the copy is rebuilt, so a revoked token never works again.
+   */
   async isRevoked(claims: Pick<AuthClaims, "jti" | "sid">): Promise<boolean> {
-    const [jti, sid] = await Promise.all([
+    // Issued together, these travel as one round trip on the presence connection.
+    const [jti, sid, loaded] = await Promise.all([
       this.presence.exists(`revoked:jti:${claims.jti}`),
       this.presence.exists(`revoked:sid:${claims.sid}`),
+      this.presence.exists(REVOCATIONS_LOADED),
     ]);
-    return jti || sid;
+    if (jti || sid) return true;
+    if (loaded) return false;
+    void this.reload();
+    return this.ledger.isRevoked(claims);
+  }
+
+  /** Rebuilds presence's copy of the revocations from the database (at start, and after presence lost it). */
+  reload(): Promise<void> {
+    this.reloading ??= (async () => {
+      const { sessionIds, jtis } = await this.ledger.recent(this.config.JWT_TTL);
+      const ttl = this.config.JWT_TTL + 5;
+      await Promise.all([
+        ...sessionIds.map((sid) => this.presence.setex(`revoked:sid:${sid}`, "1", ttl)),
+        ...jtis.map((jti) => this.presence.setex(`revoked:jti:${jti}`, "1", ttl)),
+      ]);
+      await this.presence.set(REVOCATIONS_LOADED, "1");
+      this.logger.info({ sessions: sessionIds.length, tokens: jtis.length }, "revocations loaded into presence");
+    })()
+      .catch((err) => this.logger.error({ err }, "loading revocations into presence failed"))
+      .finally(() => {
+        this.reloading = undefined;
+      });
+    return this.reloading;
   }
 
   /**
@@ -119,14 +155,6 @@ export class TokenService {
     await this.presence.publish(REVOCATION_CHANNEL, revocation);
   }
 
-  /** Re-marks durable revocations in presence, without announcing them again. */
-  async restore(sessionIds: string[], jtis: string[]): Promise<void> {
-    const ttl = this.config.JWT_TTL + 5;
-    await Promise.all([
-      ...sessionIds.map((sid) => this.presence.setex(`revoked:sid:${sid}`, "1", ttl)),
-      ...jtis.map((jti) => this.presence.setex(`revoked:jti:${jti}`, "1", ttl)),
-    ]);
-  }
 }
 
 /** Whether a live connection authenticated with `claims` is hit by `revocation`. */

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from "express";
-import { rateLimit, type Store } from "express-rate-limit";
+import { ipKeyGenerator, rateLimit, type Store } from "express-rate-limit";
 import { RedisStore, type RedisReply } from "rate-limit-redis";
 import type { Redis } from "ioredis";
 import { rateLimited } from "../../services/errors";
@@ -9,8 +9,12 @@ export interface RateLimitRule {
   name: string;
   windowSeconds: number;
   limit: number;
-  /** What is counted: by default the client address. Return undefined to skip. */
-  key?: (req: Request) => string | undefined;
+  /** Whether the rule counts this request at all (e.g. only bodies that name an account). */
+  applies?: (req: Request) => boolean;
+  /** What is counted: by default the client's address (an IPv6 client by its /56). */
+  key?: (req: Request) => string | Promise<string>;
+  /** Count only requests that fail (4xx/5xx): a limit on guessing, not on using. */
+  failuresOnly?: boolean;
 }
 
 /**
@@ -27,8 +31,9 @@ export class RateLimiter {
       standardHeaders: "draft-8",
       legacyHeaders: false,
       store: this.store(rule.name),
-      skip: (req) => rule.key !== undefined && rule.key(req) === undefined,
-      keyGenerator: (req) => (rule.key ? rule.key(req)! : clientAddress(req)),
+      skip: rule.applies ? (req) => !rule.applies!(req) : undefined,
+      skipSuccessfulRequests: rule.failuresOnly === true,
+      keyGenerator: rule.key ?? clientAddress,
       handler: (req, _res, next) => {
         const reset = (req as { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime?.getTime() ?? Date.now() + rule.windowSeconds * 1000;
         next(rateLimited((reset - Date.now()) / 1000));
@@ -46,6 +51,7 @@ export class RateLimiter {
   }
 }
 
+/** The client's address as rate limits count it: IPv6 clients by their /56, since one host holds many addresses. */
 export function clientAddress(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? "unknown";
+  return ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? "unknown", 56);
 }

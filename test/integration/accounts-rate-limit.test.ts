@@ -3,34 +3,36 @@ import { api, uniqueName } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
 
 const LIMIT = 3;
+/** Logins from one address (an office, a campus behind one NAT) are allowed more than failures of one account. */
+const LOGIN_LIMIT = 6;
 let address = 0;
 /** The server trusts X-Forwarded-For from loopback, so each test can be its own client. */
 const freshAddress = () => `203.0.113.${++address}`;
 
-describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3)", function () {
+describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3, RATE_LIMIT_LOGIN_PER_MINUTE=6)", function () {
   this.timeout(60_000);
   let srv: ServerProcess;
   const post = (path: string, body: unknown, ip: string) => api("POST", `/api/v1${path}`, { body, base: srv.url, headers: { "x-forwarded-for": ip } });
 
   before(async () => {
-    srv = await startServerProcess({ RATE_LIMIT_AUTH_PER_MINUTE: String(LIMIT) });
+    srv = await startServerProcess({ RATE_LIMIT_AUTH_PER_MINUTE: String(LIMIT), RATE_LIMIT_LOGIN_PER_MINUTE: String(LOGIN_LIMIT) });
   });
   after(async () => {
     await srv?.stop();
   });
 
-  const routes: [string, () => unknown][] = [
-    ["/auth/login", () => ({ username: uniqueName("rl"), password: "wrong-password-1" })],
-    ["/auth/register", () => ({ username: uniqueName("rl"), email: `${uniqueName("rl")}@example.test`, password: "x" })],
-    ["/auth/forgot-password", () => ({ email: `${uniqueName("rl")}@example.test` })],
-    ["/auth/reset-password", () => ({ token: "nope", new_password: "whatever-1" })],
-    ["/auth/email/verification", () => ({ email: `${uniqueName("rl")}@example.test` })],
-    ["/auth/email/verify", () => ({ token: "nope" })],
+  const routes: [string, () => unknown, number][] = [
+    ["/auth/login", () => ({ username: uniqueName("rl"), password: "wrong-password-1" }), LOGIN_LIMIT],
+    ["/auth/register", () => ({ username: uniqueName("rl"), email: `${uniqueName("rl")}@example.test`, password: "x" }), LIMIT],
+    ["/auth/forgot-password", () => ({ email: `${uniqueName("rl")}@example.test` }), LIMIT],
+    ["/auth/reset-password", () => ({ token: "nope", new_password: "whatever-1" }), LIMIT],
+    ["/auth/email/verification", () => ({ email: `${uniqueName("rl")}@example.test` }), LIMIT],
+    ["/auth/email/verify", () => ({ token: "nope" }), LIMIT],
   ];
-  for (const [path, body] of routes) {
-    it(`POST ${path} answers 429 rate_limited with Retry-After past the per-address limit`, async () => {
+  for (const [path, body, limit] of routes) {
+    it(`POST ${path} answers 429 rate_limited with Retry-After past the per-address limit (${limit}/min)`, async () => {
       const ip = freshAddress();
-      for (let i = 0; i < LIMIT; i++) assert.notEqual((await post(path, body(), ip)).status, 429);
+      for (let i = 0; i < limit; i++) assert.notEqual((await post(path, body(), ip)).status, 429);
       const limited = await post(path, body(), ip);
       assert.equal(limited.status, 429);
       assert.equal(limited.body.code, "rate_limited");
@@ -40,17 +42,47 @@ describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3)",
     });
   }
 
-  it("login is limited per account too, whatever the address, case-insensitively", async () => {
+  /** Registers through its own address, so that the per-address limit of the test's addresses stays untouched. */
+  async function account() {
     const username = uniqueName("rlacct");
-    for (let i = 0; i < LIMIT; i++) {
-      const res = await post("/auth/login", { username: i % 2 ? username.toUpperCase() : username, password: "wrong-password-1" }, freshAddress());
-      assert.equal(res.status, 401);
-    }
-    const limited = await post("/auth/login", { username, password: "wrong-password-1" }, freshAddress());
+    const email = `${username}@example.test`;
+    const password = "right-password-1";
+    assert.equal((await post("/auth/register", { username, email, password }, freshAddress())).status, 201);
+    return { username, email, password };
+  }
+
+  it("failed logins from one address never lock the owner out from another", async () => {
+    const victim = await account();
+    const stranger = freshAddress();
+    for (let i = 0; i < LIMIT; i++) assert.equal((await post("/auth/login", { username: victim.username, password: "guess-1" }, stranger)).status, 401);
+    assert.equal((await post("/auth/login", { username: victim.username, password: "guess-2" }, stranger)).status, 429);
+    const owner = await post("/auth/login", { username: victim.username, password: victim.password }, freshAddress());
+    assert.equal(owner.status, 200, "the owner logs in from their own address");
+  });
+
+  it("one account is one bucket whichever of its names is typed: username, email, in any case", async () => {
+    const target = await account();
+    const ip = freshAddress();
+    const names = [target.username, target.email.toUpperCase(), target.username.toUpperCase()];
+    for (const name of names) assert.equal((await post("/auth/login", { username: name, password: "guess-1" }, ip)).status, 401);
+    const limited = await post("/auth/login", { username: target.email, password: "guess-2" }, ip);
     assert.equal(limited.status, 429);
-    assert.ok(limited.headers.get("retry-after"));
-    const other = await post("/auth/login", { username: uniqueName("rlother"), password: "wrong-password-1" }, freshAddress());
-    assert.equal(other.status, 401);
+    assert.ok(Number(limited.headers.get("retry-after")) >= 1);
+  });
+
+  it("successful logins do not count against the account's failures", async () => {
+    const regular = await account();
+    const ip = freshAddress();
+    for (let i = 0; i < LIMIT - 1; i++) assert.equal((await post("/auth/login", { username: regular.username, password: regular.password }, ip)).status, 200);
+    assert.equal((await post("/auth/login", { username: regular.username, password: "typo-1" }, ip)).status, 401);
+  });
+
+  it("IPv6 clients are counted by their /56: addresses of one network share the per-address limit", async () => {
+    const network = `2001:db8:${(++address).toString(16)}:`;
+    for (let i = 0; i < LIMIT; i++) {
+      assert.notEqual((await post("/auth/forgot-password", { email: `${uniqueName("v6")}@example.test` }, `${network}${i}::1`)).status, 429);
+    }
+    assert.equal((await post("/auth/forgot-password", { email: `${uniqueName("v6")}@example.test` }, `${network}ff::1`)).status, 429);
   });
 
   for (const path of ["/auth/forgot-password", "/auth/email/verification"]) {
