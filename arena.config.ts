@@ -1,9 +1,14 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
 import { defineRoom, matchMaker } from "@colyseus/core";
+import type { Server as HttpServer } from "node:http";
+import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
-import type { Config } from "./config";
+import { ConfigError, type Config } from "./config";
 import { mountHttp, type Mount } from "./http";
+import { InFlight, installFrontDoor } from "./http/front-door";
+import { isMatchmaking, matchmakeEdge } from "./http/matchmake";
+import { corsPolicy } from "./http/middleware/cors";
 import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
@@ -16,23 +21,38 @@ import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
-import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
-import { createInboxRoom } from "./rooms/inbox/inbox.room";
-import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
+import { assertRedisKeepsKeys } from "./infra/redis";
+import { createDmChannelRoom, DM_CHANNEL_JOIN } from "./rooms/dm-channel/dm-channel.room";
+import { createInboxRoom, INBOX_JOIN } from "./rooms/inbox/inbox.room";
+import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_JOIN, WORLD_ZONE_ROOM, worldEncodeBufferSize } from "./rooms/world-zone/world-zone.room";
+import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
+import { DomainError } from "./services/errors";
+import type { TokenService } from "./services/tokens";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
+
+/** How long a graceful shutdown waits for requests in flight before closing rooms. */
+const SHUTDOWN_DRAIN_MS = 10_000;
 
 /** Frames over this size are refused by the transport (realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
 
+/** A room type as the composition root registers it: its class and how it is joined. */
+export interface RoomType {
+  room: Parameters<typeof defineRoom>[0];
+  join: JoinRules;
+}
+
 export interface AppOptions {
   /** Extra routers, mounted after the product's own (tests use it for fault injection). */
   mounts?: Mount[];
+  /** Extra room types, registered beside the product's own (tests use it for fault injection). */
+  roomTypes?: (deps: { tokens: TokenService }) => Record<string, RoomType>;
 }
 
 /**
@@ -51,12 +71,24 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const backgrounds = new BackgroundService(db);
   const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger);
   const world = new WorldService(db, presence);
-  const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
+  const roomTypes: Record<string, RoomType> = {
+    inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
+    dm_channel: { room: createDmChannelRoom(roomDeps), join: DM_CHANNEL_JOIN },
+    [WORLD_ZONE_ROOM]: { room: createWorldZoneRoom({ config: cfg, tokens, world, events, logger, metrics }), join: WORLD_ZONE_JOIN },
+    ...options.roomTypes?.({ tokens }),
+  };
+  // A joiner's full-state encode of a crowded zone must fit without regrowing the buffer.
+  Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, worldEncodeBufferSize(cfg));
+  // The front door applies one CORS policy to every request; Colyseus's listener would add its own defaults.
+  matchMaker.controller.DEFAULT_CORS_HEADERS = {} as typeof matchMaker.controller.DEFAULT_CORS_HEADERS;
+  matchMaker.controller.getCorsHeaders = () => ({});
+  const cors = corsPolicy(cfg.CORS_ORIGINS);
+  const inFlight = new InFlight();
   const mounts: Mount[] = [
-    authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
+    authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE, loginsPerMinute: cfg.RATE_LIMIT_LOGIN_PER_MINUTE }),
     userRoutes(accounts, directory),
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
@@ -75,12 +107,13 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
-    rooms: {
-      inbox: defineRoom(createInboxRoom(roomDeps)).filterBy(["user_id"]),
-      dm_channel: defineRoom(createDmChannelRoom(roomDeps)).filterBy(["channel_id"]),
-      [WORLD_ZONE_ROOM]: defineRoom(worldZone).filterBy(["zone_id"]),
+    rooms: Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])])),
+    initializeTransport: (opts: { server: HttpServer }) => {
+      const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
+      const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
+      installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }) });
+      return transport;
     },
-    initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
     initializeExpress: (app) =>
       mountHttp(
         app,
@@ -99,6 +132,14 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         mounts,
       ),
     initializeGameServer: (server) => {
+      server.onBeforeShutdown(async () => {
+        // Stop accepting, then let the requests in flight be answered before rooms close.
+        const http = server.transport.server;
+        http?.close();
+        http?.closeIdleConnections();
+        const drained = await inFlight.settled(SHUTDOWN_DRAIN_MS);
+        if (!drained) logger.warn({ requests: inFlight.size }, "shutting down with requests still in flight");
+      });
       server.onShutdown(async () => {
         redis?.disconnect();
         await outbox.stop();
@@ -107,10 +148,17 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       });
     },
     beforeListen: async () => {
+      if (redis) await assertRedisKeepsKeys(redis, logger);
       await db.start();
-      await sessions.restoreRevocations(cfg.JWT_TTL);
+      await tokens.reload();
       const admin = bootstrapAdmin(cfg);
-      if (admin) logger.info({ username: (await adminUsers.ensureAdmin(admin)).username }, "bootstrap admin ensured");
+      if (admin) {
+        const ensured = await adminUsers.ensureAdmin(admin).catch((err: unknown) => {
+          // Refuse to start: the operator must resolve the clash, not get a half-configured server.
+          throw err instanceof DomainError ? new ConfigError([err.message]) : err;
+        });
+        logger.info({ username: ensured.username }, "bootstrap admin ensured");
+      }
       outbox.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },

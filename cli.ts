@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config";
-import { Database } from "./infra/database";
+import { Database, DataDirectoryInUse } from "./infra/database";
 import { createLogger } from "./infra/logger";
 import { createPresence } from "./infra/presence";
 import { createAccountServices } from "./services/account-services";
@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
 
   const cfg = loadConfig();
   const logger = createLogger(cfg.LOG_LEVEL === "info" ? "warn" : cfg.LOG_LEVEL);
-  const db = new Database(cfg, logger);
+  const db = new Database(cfg, logger, { waitForDataDir: false });
   const { presence } = createPresence(cfg);
   try {
     await db.start();
@@ -78,7 +78,7 @@ function report(err: unknown): number {
     process.stderr.write(`error: ${err.message}\n${USAGE}\n`);
     return 1;
   }
-  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  if (err instanceof ConfigError || err instanceof DataDirectoryInUse) process.stderr.write(`${err.message}\n`);
   else process.stderr.write(`failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   return 2;
 }

@@ -1,6 +1,8 @@
 import { listen } from "@colyseus/tools";
 import { ConfigError, loadConfig } from "./config";
 import { createApp } from "./arena.config";
+import { DataDirectoryInUse } from "./infra/database";
+import { UnsafeRedisError } from "./infra/redis";
 
 function main() {
   let config;
@@ -16,8 +18,13 @@ function main() {
   // @colyseus/tools adds NODE_APP_INSTANCE to the port (PM2 clusters); PORT is already
   // per process here, so pass it through unchanged.
   const port = config.PORT - Number(process.env.NODE_APP_INSTANCE ?? 0);
+  // Colyseus shuts down gracefully on the first SIGTERM/SIGINT and leaves a repeat to
+  // the default action, which kills the process mid-shutdown. Under `npm start` a
+  // terminal's Ctrl-C reaches this process twice (directly, and forwarded by npm).
+  for (const signal of ["SIGTERM", "SIGINT"] as const) process.on(signal, () => undefined);
   listen(createApp(config), port).catch((err) => {
-    process.stderr.write(`failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    const known = err instanceof ConfigError || err instanceof DataDirectoryInUse || err instanceof UnsafeRedisError;
+    process.stderr.write(known ? `${err.message}\n` : `failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
     process.exit(1);
   });
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import lockfile from "proper-lockfile";
 import { DataSource, type EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { entities } from "../entities";
@@ -9,6 +10,17 @@ import type { Logger } from "./logger";
 import { createPGliteDriver, pgliteSerializers } from "./pglite-pool";
 
 export type DatabaseKind = "pglite" | "postgres";
+
+/** A second process opening an embedded data directory that a running one holds. */
+export class DataDirectoryInUse extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `The data directory ${dataDir} is in use by a running Tavern server. The embedded database belongs to one process: ` +
+        "stop the server first, or run the server and this command on Postgres and Redis (DATABASE_URL, REDIS_URL).",
+    );
+    this.name = "DataDirectoryInUse";
+  }
+}
 
 /** Arbitrary but fixed key: every Tavern process migrates under this advisory lock. */
 const MIGRATION_LOCK_KEY = 7_204_117;
@@ -22,8 +34,20 @@ const READY_TIMEOUT_MS = 2000;
 export class Database {
   readonly dataSource: DataSource;
   readonly kind: DatabaseKind;
+  /** The on-disk PGlite directory, locked for as long as this process has it open. */
+  private readonly dataDir?: string;
+  private unlock?: () => Promise<void>;
 
-  constructor(config: Pick<Config, "DATABASE_URL" | "DATA_DIR">, private readonly logger: Logger) {
+  /**
+   * `waitForDataDir`: how long a start waits for an embedded data directory held by
+   * another process. A server restarted right after a crash waits out the dead
+   * holder's lock; a command beside a running server is refused at once.
+   */
+  constructor(
+    config: Pick<Config, "DATABASE_URL" | "DATA_DIR">,
+    private readonly logger: Logger,
+    private readonly options: { waitForDataDir: boolean } = { waitForDataDir: true },
+  ) {
     const url = config.DATABASE_URL;
     const common = {
       type: "postgres" as const,
@@ -39,6 +63,7 @@ export class Database {
       this.kind = "pglite";
       const dataDir = url === "pglite://memory" ? undefined : path.resolve(config.DATA_DIR, "pglite");
       if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+      this.dataDir = dataDir;
       const pglite = new PGlite({ dataDir, serializers: pgliteSerializers });
       this.dataSource = new DataSource({ ...common, driver: createPGliteDriver(pglite), poolSize: 1 });
     } else {
@@ -58,6 +83,7 @@ export class Database {
 
   /** Connects and applies pending migrations, once across processes. */
   async start(): Promise<void> {
+    if (this.dataDir) await this.lockDataDir(this.dataDir);
     await this.dataSource.initialize();
     if (this.kind === "pglite") {
       // One process owns a PGlite directory, and its single session cannot hold a lock
@@ -108,5 +134,27 @@ export class Database {
 
   async stop(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    await this.unlock?.().catch(() => undefined);
+    this.unlock = undefined;
+  }
+
+  /**
+   * Two processes on one PGlite directory would corrupt it, and their in-process
+   * presences would not share revocations. A lock held (and refreshed) while open, and
+   * stale once its holder died, so a crash never blocks the directory for good.
+   */
+  private async lockDataDir(dataDir: string): Promise<void> {
+    try {
+      this.unlock = await lockfile.lock(dataDir, {
+        stale: 10_000,
+        update: 2_000,
+        realpath: false,
+        retries: this.options.waitForDataDir ? { retries: 12, minTimeout: 1000, maxTimeout: 1000 } : 0,
+        onCompromised: (err) => this.logger.error({ err, dataDir }, "lost the lock on the data directory"),
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ELOCKED") throw new DataDirectoryInUse(dataDir);
+      throw err;
+    }
   }
 }

@@ -3,8 +3,9 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Client } from "@colyseus/sdk";
 import { api, uniqueName } from "../support/api";
-import { TEST_ENV } from "../support/backend";
+import { prepareBackend, TEST_ENV } from "../support/backend";
 import { startServerProcess } from "../support/process";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -15,11 +16,15 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `cli.ts` as an operator would, on an embedded database in `dataDir`. */
+/** Runs `cli.ts` as an operator would, on an embedded database in `dataDir` (or on `backend`, when given). */
 function cli(dataDir: string, ...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, DATA_DIR: dataDir };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
+  return cliOn({ DATA_DIR: dataDir }, ...args);
+}
+
+function cliOn(backend: Record<string, string>, ...args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_ENV, ...backend };
+  if (!backend.DATABASE_URL) delete env.DATABASE_URL;
+  if (!backend.REDIS_URL) delete env.REDIS_URL;
   const child = spawn(path.join(ROOT, "node_modules/.bin/tsx"), ["cli.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
@@ -76,6 +81,41 @@ describe("accounts: CLI", function () {
     assert.match(badCommand.stderr, /usage:/);
   });
 
+  it("refuses, with a message, to open a data directory that a running server holds", async () => {
+    const srv = await startServerProcess({ DATABASE_URL: "", DATA_DIR: dataDir });
+    try {
+      const refused = await cli(dataDir, "user", "disable", "whoever");
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /in use by a running Tavern server/);
+      assert.doesNotMatch(refused.stderr, /at .*\.ts:\d+/, "no stack trace");
+    } finally {
+      await srv.stop();
+    }
+    const after = await cli(dataDir, "user", "grant", uniqueName("nobody"), "admin");
+    assert.match(after.stderr, /not_found/, "the directory is free again once the server stopped");
+  });
+
+  it("on Postgres and Redis, `user disable` closes the user's live connections on a running server with 4401", async function () {
+    if (!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL) this.skip();
+    const backend = await prepareBackend();
+    const srv = await startServerProcess(backend.env);
+    try {
+      const user = await newUserOn(srv.url);
+      const client = new Client(`ws://127.0.0.1:${srv.port}`);
+      client.auth.token = user.token;
+      const inbox = await client.joinOrCreate("inbox", {});
+      const closed = new Promise<number>((resolve) => inbox.onLeave((code: number) => resolve(code)));
+      const disabled = await cliOn(backend.env, "user", "disable", user.username);
+      assert.equal(disabled.code, 0, disabled.stderr);
+      assert.equal(await closed, 4401);
+      const me = await api("GET", "/api/v1/users/me", { token: user.token, base: srv.url });
+      assert.equal(me.status, 401);
+    } finally {
+      await srv.stop();
+      await backend.dispose();
+    }
+  });
+
   it("BOOTSTRAP_ADMIN_* on start grants admin to an existing user, idempotently across restarts", async () => {
     const username = uniqueName("boss");
     const password = "boss-password-1";
@@ -101,3 +141,11 @@ describe("accounts: CLI", function () {
     }
   });
 });
+
+async function newUserOn(base: string) {
+  const username = uniqueName("clilive");
+  const password = "correct-horse-1";
+  await api("POST", "/api/v1/auth/register", { base, body: { username, email: `${username}@example.test`, password } });
+  const login = await api("POST", "/api/v1/auth/login", { base, body: { username, password } });
+  return { username, token: login.body.access_token as string };
+}

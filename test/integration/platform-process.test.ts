@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { TEST_ENV } from "../support/backend";
+import { eventually } from "../support/eventually";
 import { startServerProcess } from "../support/process";
+import { freePort } from "../support/server";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -41,6 +44,35 @@ describe("the server process", function () {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    it(`${signal} to the process \`npm start\` created shuts the server down gracefully, exit 0, nothing left running`, async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-npm-start-"));
+      const port = await freePort();
+      const npm = spawn("npm", ["start"], {
+        cwd: ROOT,
+        env: { ...process.env, ...TEST_ENV, LOG_LEVEL: "info", PORT: String(port), DATABASE_URL: "", DATA_DIR: dataDir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      npm.stdout.on("data", (d) => (output += d));
+      npm.stderr.on("data", (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => npm.once("exit", (code) => resolve(code)));
+      try {
+        await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, "npm start ready", 60_000);
+        const children = spawnSync("ps", ["-o", "pid=", "--ppid", String(npm.pid)], { encoding: "utf8" }).stdout.trim().split(/\s+/).filter(Boolean).map(Number);
+        assert.ok(children.length > 0, "npm started the server");
+        npm.kill(signal);
+        assert.equal(await exited, 0, output);
+        assert.match(output, /shutdown complete/);
+        for (const pid of children) assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} is still running`);
+        await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), "nothing listens on the port any more");
+      } finally {
+        if (npm.exitCode === null) npm.kill("SIGKILL");
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  }
 
   it("refuses to start on an invalid configuration, naming each bad variable", () => {
     const result = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["index.ts"], {

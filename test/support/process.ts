@@ -19,7 +19,7 @@ export interface ServerProcess {
  * test defaults, for tests that need another configuration, a restart or a second
  * process. Resolves once `/readyz` answers 200.
  */
-export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 45_000): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server as its own
   // child, so a SIGKILL would kill only the CLI and leave the server running orphaned.
