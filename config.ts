@@ -55,6 +55,11 @@ const schema = z.object({
   CHARACTER_CACHE_TTL: int(1).default(60),
   DEFAULT_CHARACTER_CLASS: z.string().min(1).max(32).default("adventurer"),
   CORS_ORIGINS: z.string().optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d+|[\w.:/,\s-]+)$/, "expected true, false, a hop count, or addresses/subnets such as loopback,10.0.0.0/8")
+    .default("loopback")
+    .transform(parseTrustProxy),
   WS_MAX_MESSAGES_PER_SECOND: int(1).default(30),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 100kb").default("100kb"),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1).default(10),
@@ -132,6 +137,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     CORS_ORIGINS: parseOrigins(parsed.CORS_ORIGINS, isProduction),
     isProduction,
   };
+}
+
+/** Express's `trust proxy`: a boolean, a hop count, or a list of addresses, subnets and names (loopback, linklocal, uniquelocal). */
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === "true" || value === "false") return value === "true";
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(",").map((v) => v.trim()).filter(Boolean);
 }
 
 function parseOrigins(value: string | undefined, isProduction: boolean): "*" | string[] {

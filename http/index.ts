@@ -36,8 +36,8 @@ export type Mount = (routes: Routes) => void;
 export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   const { config, logger } = deps;
   app.disable("x-powered-by");
-  // Behind a local load balancer the client address comes from X-Forwarded-For.
-  app.set("trust proxy", "loopback");
+  // Which peers may name the client in X-Forwarded-For: rate limits count by that address.
+  app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
   app.use(
     helmet({

@@ -101,3 +101,22 @@ describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3, R
     assert.equal(res.body.code, "validation_failed");
   });
 });
+
+describe("accounts: TRUST_PROXY=false (spawned server)", function () {
+  this.timeout(60_000);
+  let srv: ServerProcess;
+  before(async () => {
+    srv = await startServerProcess({ RATE_LIMIT_AUTH_PER_MINUTE: "2", TRUST_PROXY: "false" });
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  it("ignores X-Forwarded-For from an untrusted peer: every request counts against the peer's own address", async () => {
+    const forgot = (ip: string) =>
+      api("POST", "/api/v1/auth/forgot-password", { base: srv.url, body: { email: `${uniqueName("tp")}@example.test` }, headers: { "x-forwarded-for": ip } });
+    assert.equal((await forgot("203.0.113.50")).status, 202);
+    assert.equal((await forgot("203.0.113.51")).status, 202);
+    assert.equal((await forgot("203.0.113.52")).status, 429);
+  });
+});

@@ -128,6 +128,30 @@ describe("accounts: administration", () => {
     assert.equal((await login(user.username, user.password)).status, 200);
   });
 
+  it("logins racing a disable never leave a working session behind", async () => {
+    const admin = await adminUser();
+    for (let round = 0; round < 3; round++) {
+      const user = await newUser("race");
+      const logins = Array.from({ length: 12 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 3)).then(() => login(user.username, user.password)),
+      );
+      const disable = new Promise((r) => setTimeout(r, 15)).then(() =>
+        api("PATCH", `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { is_active: false } }),
+      );
+      const [results, disabled] = await Promise.all([Promise.all(logins), disable]);
+      assert.equal(disabled.status, 200);
+      for (const res of results) {
+        if (res.status !== 200) {
+          assert.equal(res.body.code, "account_disabled");
+          continue;
+        }
+        assert.equal((await api("GET", "/api/v1/users/me", { token: res.body.access_token })).status, 401, "an access token outlived the disable");
+        const refresh = await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: res.body.refresh_token } });
+        assert.equal(refresh.status, 401, "a refresh token outlived the disable");
+      }
+    }
+  });
+
   it("taking a role away ends the user's sessions at once, so the old token's rights end with it", async () => {
     const admin = await adminUser();
     const demoted = await userWithRoles("demoted", ["admin"]);

@@ -53,6 +53,14 @@ describe("configuration", () => {
     ]);
   });
 
+  it("reads TRUST_PROXY as Express takes it: a boolean, a hop count or a list of addresses", () => {
+    assert.deepEqual(loadConfig(memory).TRUST_PROXY, ["loopback"]);
+    assert.equal(loadConfig({ ...memory, TRUST_PROXY: "false" }).TRUST_PROXY, false);
+    assert.equal(loadConfig({ ...memory, TRUST_PROXY: "2" }).TRUST_PROXY, 2);
+    assert.deepEqual(loadConfig({ ...memory, TRUST_PROXY: "loopback, 10.0.0.0/8" }).TRUST_PROXY, ["loopback", "10.0.0.0/8"]);
+    assert.throws(() => loadConfig({ ...memory, TRUST_PROXY: "every$thing" }), ConfigError);
+  });
+
   it("keeps a generated development secret in DATA_DIR across restarts", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-config-"));
     try {
