@@ -11,6 +11,8 @@ import { characterRoutes } from "./http/characters.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
+import { interactionRoutes } from "./http/interactions.routes";
+import { siteRoutes } from "./http/sites.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
@@ -25,6 +27,8 @@ import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
 import { WorldService } from "./services/world";
+import { InteractionService } from "./services/sites/interactions";
+import { SiteService } from "./services/sites/sites";
 import pkg from "./package.json";
 
 /** Frames over this size are refused by the transport (realtime.md). */
@@ -54,6 +58,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
+  const sites = new SiteService(db, sessions);
+  const interactions = new InteractionService(db);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
@@ -62,6 +68,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     backgroundRoutes(backgrounds),
     characterRoutes(characters),
     messageRoutes(messages),
+    siteRoutes(sites),
+    interactionRoutes(interactions),
     ...(options.mounts ?? []),
   ];
 
