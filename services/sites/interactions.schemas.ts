@@ -21,6 +21,7 @@ function instant(edge?: "start" | "end") {
   return z
     .string()
     .max(64)
+    .meta({ description: edge ? `${DATE_TIME} or a date (the ${edge} of that day, UTC)` : DATE_TIME })
     .transform((text, ctx) => {
       let iso: string | undefined;
       if (isoDateTime.safeParse(text).success) iso = text;

@@ -106,6 +106,20 @@ describe("Interactions", () => {
       assert.deepEqual(fields(wrong), ["subject_user_id"]);
     });
 
+    it("PATCH of the character moves the subject to its owner; a subject that does not own the kept character is 400", async () => {
+      const other = await newUser("other");
+      const [mine, theirs] = [await characterOf(player), await characterOf(other)];
+      const created = await createInteraction(staff.token, { type: "warning", summary: "Griefing", character_id: mine });
+      const moved = await api("PATCH", `/api/v1/interactions/${created.id}`, { token: staff.token, body: { character_id: theirs } });
+      assert.equal(moved.status, 200);
+      assert.deepEqual([moved.body.character_id, moved.body.subject_user_id], [theirs, other.id]);
+      const wrong = await api("PATCH", `/api/v1/interactions/${created.id}`, { token: staff.token, body: { subject_user_id: player.id } });
+      assert.equal(wrong.status, 400);
+      assert.deepEqual(fields(wrong), ["subject_user_id"]);
+      const cleared = await api("PATCH", `/api/v1/interactions/${created.id}`, { token: staff.token, body: { character_id: null, subject_user_id: player.id } });
+      assert.deepEqual([cleared.body.character_id, cleared.body.subject_user_id], [null, player.id]);
+    });
+
     it("an unknown subject or character is 400 validation_failed naming the field", async () => {
       const res = await api("POST", "/api/v1/interactions", { token: staff.token, body: { type: "note", summary: "x", subject_user_id: MISSING, character_id: MISSING } });
       assert.equal(res.status, 400);
@@ -150,7 +164,7 @@ describe("Interactions", () => {
       assert.equal(res.body.summary, "Cannot log in");
       assert.equal(res.body.created_by, staff.id);
       assert.equal(res.body.updated_by, colleague.id);
-      assert.ok(Date.parse(res.body.updated_at) >= Date.parse(created.updated_at));
+      assert.ok(Date.parse(res.body.updated_at) > Date.parse(created.updated_at));
       assert.deepEqual((await api("GET", `/api/v1/interactions/${created.id}`, { token: staff.token })).body, res.body);
     });
 
