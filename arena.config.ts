@@ -16,6 +16,8 @@ import { characterRoutes } from "./http/characters.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
+import { interactionRoutes } from "./http/interactions.routes";
+import { siteRoutes } from "./http/sites.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
@@ -34,6 +36,8 @@ import { Notifications } from "./services/notifications";
 import { DomainError } from "./services/errors";
 import type { TokenService } from "./services/tokens";
 import { WorldService } from "./services/world";
+import { InteractionService } from "./services/sites/interactions";
+import { SiteService } from "./services/sites/sites";
 import pkg from "./package.json";
 
 /** How long a graceful shutdown waits for requests in flight before closing rooms. */
@@ -73,6 +77,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const world = new WorldService(db, presence);
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
+  const sites = new SiteService(db, sessions);
+  const interactions = new InteractionService(db);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
@@ -94,6 +100,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     backgroundRoutes(backgrounds),
     characterRoutes(characters),
     messageRoutes(messages),
+    siteRoutes(sites),
+    interactionRoutes(interactions),
     ...(options.mounts ?? []),
   ];
 

@@ -3,7 +3,9 @@ import { EmailToken, OutboxEmail, PreverifiedEmail } from "./email.entity";
 import { DmReadMarker, Message } from "./message.entity";
 import { RefreshToken, RevokedToken, Session } from "./session.entity";
 import { User } from "./user.entity";
+import { Interaction, InteractionAudit } from "./interaction.entity";
+import { Site, SiteMember } from "./site.entity";
 
 export { Background, Character, DmReadMarker, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User, Message };
 
-export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character, Message, DmReadMarker];
+export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character, Message, DmReadMarker, Site, SiteMember, Interaction, InteractionAudit];

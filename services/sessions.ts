@@ -5,7 +5,7 @@ import { RefreshToken, RevokedToken, Session } from "../entities/session.entity"
 import { User } from "../entities/user.entity";
 import type { Database } from "../infra/database";
 import { toUser, type TokenPairView } from "./accounts.schemas";
-import { DomainError } from "./errors";
+import { DomainError, unauthenticated } from "./errors";
 import type { AuthClaims, TokenService } from "./tokens";
 
 export const sha256 = (value: string) => crypto.createHash("sha256").update(value).digest("hex");
@@ -24,6 +24,24 @@ export class SessionService {
   /** Opens a session for `user` inside the caller's transaction and returns its token pair. */
   async open(manager: EntityManager, user: User, siteId?: string): Promise<TokenPairView> {
     const session = await manager.save(manager.create(Session, { userId: user.id, siteId: siteId ?? null }));
+    return this.pair(manager, user, session);
+  }
+
+  /**
+   * Moves the caller's session to another active site (`POST /auth/site`) inside the
+   * caller's transaction: a rotation, not a new login. Its unspent refresh tokens are
+   * spent, so presenting one again counts as reuse and ends the family; logout still
+   * ends the one session; and a stolen access token cannot be turned into a refresh
+   * family of its own that the owner's next refresh would never notice.
+   */
+  async rescope(manager: EntityManager, claims: AuthClaims, siteId: string): Promise<TokenPairView> {
+    const session = await manager.findOne(Session, { where: { id: claims.sid, userId: claims.userId }, lock: { mode: "pessimistic_write" } });
+    if (!session || session.revokedAt) throw unauthenticated("The session has ended.");
+    const user = await manager.findOneBy(User, { id: claims.userId });
+    if (!user?.isActive) throw unauthenticated("The session has ended.");
+    await manager.update(Session, { id: session.id }, { siteId });
+    session.siteId = siteId;
+    await manager.update(RefreshToken, { sessionId: session.id, usedAt: IsNull() }, { usedAt: new Date() });
     return this.pair(manager, user, session);
   }
 
