@@ -24,6 +24,7 @@ import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
 import { assertRedisKeepsKeys } from "./infra/redis";
+import { WriteLimits } from "./infra/write-limits";
 import { createDmChannelRoom, DM_CHANNEL_JOIN } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom, INBOX_JOIN } from "./rooms/inbox/inbox.room";
 import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_JOIN, WORLD_ZONE_ROOM, worldEncodeBufferSize } from "./rooms/world-zone/world-zone.room";
@@ -71,11 +72,16 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const events = new EventBus(presence);
   const metrics = new Metrics();
   const rateLimiter = new RateLimiter(redis);
+  const writeLimits = new WriteLimits(redis, {
+    dm: cfg.RATE_LIMIT_DM_PER_MINUTE,
+    character: cfg.RATE_LIMIT_CHARACTERS_PER_MINUTE,
+    say: cfg.RATE_LIMIT_SAY_PER_MINUTE,
+  });
   const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
   const backgrounds = new BackgroundService(db);
-  const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger);
+  const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger, writeLimits);
   const world = new WorldService(db, presence);
-  const messages = new MessageService(db, presence, events);
+  const messages = new MessageService(db, presence, events, writeLimits);
   const notifications = new Notifications(presence, events, logger);
   const sites = new SiteService(db, sessions);
   const interactions = new InteractionService(db);
@@ -83,7 +89,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
     dm_channel: { room: createDmChannelRoom(roomDeps), join: DM_CHANNEL_JOIN },
-    [WORLD_ZONE_ROOM]: { room: createWorldZoneRoom({ config: cfg, tokens, world, events, logger, metrics }), join: WORLD_ZONE_JOIN },
+    [WORLD_ZONE_ROOM]: { room: createWorldZoneRoom({ config: cfg, tokens, world, events, logger, metrics, limits: writeLimits }), join: WORLD_ZONE_JOIN },
     ...options.roomTypes?.({ tokens }),
   };
   // A joiner's full-state encode of a crowded zone must fit without regrowing the buffer.

@@ -64,6 +64,9 @@ const schema = z.object({
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 100kb").default("100kb"),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1).default(10),
   RATE_LIMIT_LOGIN_PER_MINUTE: int(1).default(60),
+  RATE_LIMIT_DM_PER_MINUTE: int(1).default(120),
+  RATE_LIMIT_CHARACTERS_PER_MINUTE: int(1).default(20),
+  RATE_LIMIT_SAY_PER_MINUTE: int(1).default(60),
 
   PAYMENT_PROVIDER: z.enum(["sandbox"]).default("sandbox"),
   PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),

@@ -6,6 +6,7 @@ import { Character, type Ending, type StartSet } from "../entities/character.ent
 import type { Database } from "../infra/database";
 import type { EventBus } from "../infra/events";
 import type { Logger } from "../infra/logger";
+import type { WriteLimits } from "../infra/write-limits";
 import type { BackgroundService } from "./backgrounds";
 import {
   toCharacter,
@@ -19,6 +20,7 @@ import {
 import { forbidden, notFound } from "./errors";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
 import { isUuid, likeContains } from "./sql";
+import { spendWrite } from "./write-budget";
 import type { AuthClaims } from "./tokens";
 
 /** Presence key of a user's cached character list; whoever writes their characters deletes it. */
@@ -49,9 +51,11 @@ export class CharacterService {
     private readonly backgrounds: BackgroundService,
     private readonly settings: Settings,
     private readonly logger: Logger,
+    private readonly limits: WriteLimits,
   ) {}
 
   async create(claims: AuthClaims, input: CreateCharacterInput): Promise<CharacterView> {
+    await spendWrite(this.limits, "character", claims.userId);
     const character = await this.db.transaction(async (m) => {
       if (input.background_id) await this.backgrounds.assertExists(m, input.background_id);
       return m.save(

@@ -2,8 +2,10 @@ import type { Presence } from "@colyseus/core";
 import type { EntityManager } from "typeorm";
 import type { Database } from "../infra/database";
 import type { EventBus } from "../infra/events";
+import type { WriteLimits } from "../infra/write-limits";
 import type { Page, PageQuery } from "./pagination";
 import { notFound, validationFailed } from "./errors";
+import { spendWrite } from "./write-budget";
 import {
   toConversation,
   toMessage,
@@ -74,6 +76,7 @@ export class MessageService {
     private readonly db: Database,
     private readonly presence: Presence,
     private readonly events: EventBus,
+    private readonly limits: WriteLimits,
   ) {}
 
   /** Stores a message (once per sender and `clientMsgId`), then announces it to both users. */
@@ -81,6 +84,7 @@ export class MessageService {
     if (input.senderId === input.recipientId) {
       throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
     }
+    await spendWrite(this.limits, "dm", input.senderId);
     const sent = await this.db.transaction(async (m): Promise<{ row: MessageRow; prev?: PrevPositions }> => {
       // One statement takes both locks and checks the recipient: every round trip here is held under the pair's locks.
       const [locked]: { recipient: string | null }[] = await m.query(

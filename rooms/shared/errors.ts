@@ -18,11 +18,19 @@ export interface RoomErrorMessage {
   code: string;
   message: string;
   errors?: { field: string; message: string }[];
+  /** Seconds to wait before trying again (`rate_limited`). */
+  retry_after?: number;
 }
 
 export function toErrorMessage(err: unknown, logger: Logger): RoomErrorMessage {
   if (err instanceof DomainError) {
-    return { code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}) };
+    const retryAfter = err.headers?.["Retry-After"];
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.errors ? { errors: err.errors } : {}),
+      ...(retryAfter ? { retry_after: Number(retryAfter) } : {}),
+    };
   }
   logger.error({ err }, "room message handler failed");
   return { code: "internal_error", message: "Something went wrong on our side." };

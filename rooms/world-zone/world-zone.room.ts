@@ -5,9 +5,11 @@ import type { Config } from "../../config";
 import type { EventBus } from "../../infra/events";
 import type { Logger } from "../../infra/logger";
 import type { Metrics } from "../../infra/metrics";
+import type { WriteLimits } from "../../infra/write-limits";
 import { DomainError } from "../../services/errors";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
+import { spendWrite } from "../../services/write-budget";
 import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
@@ -51,6 +53,7 @@ export interface WorldZoneDeps {
   events: EventBus;
   logger: Logger;
   metrics: Metrics;
+  limits: WriteLimits;
 }
 
 /** What `onAuth` resolves; plain JSON, since it may cross processes with the seat. */
@@ -181,7 +184,10 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
       new MessageRouter(this, logger)
         .on("move", moveMessage, (client, msg) => this.queueMove(client, msg))
-        .on("say", sayMessage, (client, msg) => this.say(client, msg.text))
+        .on("say", sayMessage, async (client, msg) => {
+          await spendWrite(deps.limits, "say", (client.auth as AuthClaims).userId);
+          this.say(client, msg.text);
+        })
         .on("ping", pingMessage, (client, msg) =>
           sendTo(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );

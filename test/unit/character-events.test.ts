@@ -5,6 +5,7 @@ import { User } from "../../entities/user.entity";
 import { Database } from "../../infra/database";
 import { EventBus, type DomainEvent } from "../../infra/events";
 import { createLogger } from "../../infra/logger";
+import { WriteLimits } from "../../infra/write-limits";
 import { BackgroundService } from "../../services/backgrounds";
 import { CharacterService, type CharacterCreatedEvent } from "../../services/characters";
 import type { AuthClaims } from "../../services/tokens";
@@ -25,6 +26,7 @@ describe("character.created on the event bus", () => {
     new BackgroundService(db),
     { DEFAULT_CHARACTER_CLASS: "adventurer", WORLD_ZONE_ID: "starter", CHARACTER_CACHE_TTL: 60 },
     logger,
+    new WriteLimits(undefined, { dm: 100, character: 100, say: 100 }),
   );
   let claims: AuthClaims;
 
