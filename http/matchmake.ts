@@ -177,9 +177,10 @@ function send(res: ServerResponse, status: number, body: object, headers: Record
 }
 
 /**
- * A refusal as a problem document. `message` repeats `detail` for the Colyseus SDK,
- * which reads a failed matchmaking response's `message` into its MatchMakeError.
+ * A refusal as a problem document. `message` repeats `code` for the Colyseus SDK, which
+ * reads a failed matchmaking response's `message` into its MatchMakeError: clients
+ * switch on `err.code` (the status) and `err.message` (the stable code).
  */
 function sendRefusal(res: ServerResponse, err: DomainError, extra: Record<string, unknown> = {}) {
-  send(res, err.status, { ...problemBody(err), message: err.message, ...extra }, err.headers);
+  send(res, err.status, { ...problemBody(err), message: err.code, ...extra }, err.headers);
 }

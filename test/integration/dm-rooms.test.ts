@@ -217,6 +217,28 @@ describe("inbox and dm_channel rooms", () => {
     assert.equal(again.messages.length, 5);
   });
 
+  it("a resume over a backlog many pages long delivers every message in order, once, then live ones", async function () {
+    this.timeout(120_000);
+    const [alice, bob, carol] = await Promise.all([newUser("alice"), newUser("bob"), newUser("carol")]);
+    const m0 = await restSend(alice, bob, "m0");
+    const backlog = 1_100;
+    for (let i = 0; i < backlog; i += 50) {
+      // Two senders, so that the backlog interleaves sent and received mail of several peers.
+      await Promise.all(Array.from({ length: 50 }, (_, j) => restSend(j % 2 ? alice : carol, bob, `b${i + j}`, `b${i + j}`)));
+    }
+    const again = await track(inbox(bob, { since_id: m0.body.id }));
+    await eventually(() => again.messages.length === backlog, "the whole backlog", 60_000);
+    await restSend(alice, bob, "live");
+    await eventually(() => again.messages.length === backlog + 1, "the live message");
+    const ids = again.messages.map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length, "no message twice");
+    const stored = await api("GET", `/api/v1/messages/dm/${alice.id}?limit=1`, { token: bob.token });
+    assert.equal(again.messages.at(-1).content, "live");
+    assert.equal(stored.body.items[0].content, "live");
+    const times = again.messages.map((m) => Date.parse(m.created_at));
+    assert.ok(times.every((t, i) => i === 0 || t >= times[i - 1]!), "in stored order");
+  });
+
   it("a second device resuming into a live inbox gets its backlog once, and both devices share live messages once", async () => {
     const [alice, bob] = await Promise.all([newUser("alice"), newUser("bob")]);
     const phone = await track(inbox(bob));

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { Redis } from "ioredis";
 import { Client } from "pg";
 
 export interface Backend {
@@ -11,7 +12,9 @@ export interface Backend {
 /**
  * The suite runs on the embedded defaults, or on real Postgres and Redis when
  * TEST_DATABASE_URL and TEST_REDIS_URL are set: then every run gets a database of its
- * own (dropped after) and a Redis database index of its own.
+ * own (dropped after) and a Redis database index of its own, empty, that no other run
+ * on the same Redis uses meanwhile (Colyseus keys cannot be prefixed, so two runs in
+ * one index would see each other's processes and rooms).
  */
 export async function prepareBackend(): Promise<Backend> {
   const pgBase = process.env.TEST_DATABASE_URL;
@@ -26,8 +29,9 @@ export async function prepareBackend(): Promise<Backend> {
   await admin.end();
   const url = new URL(pgBase);
   url.pathname = `/${dbName}`;
+  const redisIndex = await claimRedisIndex(redisBase, dbName);
   const redisUrl = new URL(redisBase);
-  redisUrl.pathname = `/${1 + crypto.randomInt(15)}`;
+  redisUrl.pathname = `/${redisIndex.index}`;
   return {
     name: `postgres (${dbName}) + redis (${redisUrl.pathname})`,
     env: { DATABASE_URL: url.toString(), REDIS_URL: redisUrl.toString() },
@@ -36,9 +40,46 @@ export async function prepareBackend(): Promise<Backend> {
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await c.end();
+      await redisIndex.release();
     },
   };
 }
+
+/** Leases, in index 0, one of the indexes 1–15 for `owner` (for at most half an hour), and empties it. */
+async function claimRedisIndex(base: string, owner: string): Promise<{ index: number; release: () => Promise<void> }> {
+  const url = new URL(base);
+  url.pathname = "/0";
+  const control = new Redis(url.toString());
+  try {
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const start = 1 + crypto.randomInt(15);
+      for (let i = 0; i < 15; i++) {
+        const index = 1 + ((start - 1 + i) % 15);
+        if ((await control.set(`tavern-test:redis-index:${index}`, owner, "EX", 1800, "NX")) !== "OK") continue;
+        const db = new Redis({ ...redisOptionsOf(base), db: index });
+        await db.flushdb();
+        await db.quit();
+        return {
+          index,
+          release: async () => {
+            const releaser = new Redis(url.toString());
+            if ((await releaser.get(`tavern-test:redis-index:${index}`)) === owner) await releaser.del(`tavern-test:redis-index:${index}`);
+            await releaser.quit();
+          },
+        };
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error("no free Redis database index for this test run after 5 minutes");
+  } finally {
+    await control.quit();
+  }
+}
+
+const redisOptionsOf = (base: string) => {
+  const url = new URL(base);
+  return { host: url.hostname, port: Number(url.port || 6379), password: url.password || undefined };
+};
 
 /** Configuration every test server shares: quiet, cheap (but real) argon2, generous limits. */
 export const TEST_ENV: Record<string, string> = {
