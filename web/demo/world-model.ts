@@ -53,17 +53,14 @@ export class PlayerModel {
   /** Where to draw the player at `renderTime`: between the two patches around it, never past the newest. */
   positionAt(renderTime: number): { x: number; y: number } {
     const s = this.snapshots;
-    if (renderTime <= s[0]!.t) return s[0]!;
-    for (let i = s.length - 1; i > 0; i--) {
-      const a = s[i - 1]!;
-      const b = s[i]!;
-      if (renderTime >= a.t) {
-        if (renderTime >= b.t) return b;
-        const f = (renderTime - a.t) / (b.t - a.t);
-        return { x: a.x + (b.x - a.x) * f, y: a.y + (b.y - a.y) * f };
-      }
-    }
-    return s.at(-1)!;
+    let i = s.findIndex((snapshot) => snapshot.t > renderTime);
+    if (i === -1) i = s.length;
+    const after = s[i];
+    const before = s[i - 1];
+    if (!before) return { x: after!.x, y: after!.y };
+    if (!after) return { x: before.x, y: before.y };
+    const f = (renderTime - before.t) / (after.t - before.t);
+    return { x: before.x + (after.x - before.x) * f, y: before.y + (after.y - before.y) * f };
   }
 }
 
