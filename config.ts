@@ -76,6 +76,8 @@ const schema = z.object({
   LLM_MODEL: z.string().optional(),
   ONLINE_TTL: int(1).default(60),
   METRICS_TOKEN: z.string().min(8).optional(),
+  /** Unset: on outside production (see loadConfig). */
+  DEMO_ENABLED: bool.optional(),
 
   BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
@@ -94,6 +96,8 @@ export type Config = Omit<Parsed, "JWT_SECRET" | "PAYMENT_WEBHOOK_SECRET" | "COR
   /** `"*"` or an explicit list of origins. */
   CORS_ORIGINS: "*" | string[];
   isProduction: boolean;
+  /** `/demo`, the browser client: on in development and test, off in production unless set. */
+  DEMO_ENABLED: boolean;
 };
 
 export class ConfigError extends Error {
@@ -139,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       parsed.PAYMENT_WEBHOOK_SECRET ?? developmentSecret(parsed.DATA_DIR, "payment-webhook-secret", embeddedInMemory),
     CORS_ORIGINS: parseOrigins(parsed.CORS_ORIGINS, isProduction),
     isProduction,
+    DEMO_ENABLED: parsed.DEMO_ENABLED ?? !isProduction,
   };
 }
 

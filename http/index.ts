@@ -4,6 +4,7 @@ import helmet from "helmet";
 import type { Config } from "../config";
 import type { Logger } from "../infra/logger";
 import type { TokenService } from "../services/tokens";
+import { demoRoutes } from "./demo.routes";
 import { docsRoutes } from "./docs.routes";
 import { healthRoutes, type ReadinessProbe } from "./health.routes";
 import type { Metrics } from "../infra/metrics";
@@ -54,6 +55,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   healthRoutes(root, deps.probes);
   docsRoutes(root, registry, deps.version);
   metricsRoutes(root, deps.metrics, deps.tokens, config.METRICS_TOKEN);
+  if (config.DEMO_ENABLED) demoRoutes(root, { maxStep: config.WORLD_MAX_STEP });
   app.use(root);
 
   const api = express.Router();

@@ -2,13 +2,16 @@ import net from "node:net";
 
 /**
  * A TCP proxy the test controls: put it between the server and Postgres (or Redis),
- * then `cut()` it to make that backend unreachable without touching the real one.
+ * then `cut()` it to make that backend unreachable without touching the real one; or
+ * between a browser and the server, then `hold()` and `release()` it for a network
+ * outage that heals.
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
+  const waiting: net.Socket[] = [];
   let open = true;
-  const server = net.createServer((client) => {
-    if (!open) return client.destroy();
+  let holding = false;
+  const forward = (client: net.Socket) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
     client.pipe(upstream).pipe(client);
@@ -20,6 +23,16 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     };
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
+  };
+  const server = net.createServer((client) => {
+    if (!open) return client.destroy();
+    if (holding) {
+      // Unread, its bytes wait in the socket until release() forwards them.
+      client.on("error", () => client.destroy());
+      waiting.push(client);
+      return;
+    }
+    forward(client);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -29,9 +42,19 @@ export async function startTcpProxy(target: { host: string; port: number }) {
       open = false;
       for (const s of sockets) s.destroy();
     },
+    /** Drops every connection; new ones are accepted but go unanswered until `release()`. */
+    hold() {
+      holding = true;
+      for (const s of sockets) s.destroy();
+    },
+    /** Ends a hold: the connections that waited reach the target, and new ones go straight through. */
+    release() {
+      holding = false;
+      for (const client of waiting.splice(0)) if (!client.destroyed) forward(client);
+    },
     close: () => {
       open = false;
-      for (const s of sockets) s.destroy();
+      for (const s of [...sockets, ...waiting]) s.destroy();
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -71,6 +71,16 @@ describe("configuration", () => {
     }
   });
 
+  it("turns /demo on outside production and off in production, unless DEMO_ENABLED says otherwise", () => {
+    const production = { ...memory, NODE_ENV: "production", JWT_SECRET: "j".repeat(32), PAYMENT_WEBHOOK_SECRET: "p".repeat(32) };
+    assert.equal(loadConfig(memory).DEMO_ENABLED, true);
+    assert.equal(loadConfig({ ...memory, NODE_ENV: "test" }).DEMO_ENABLED, true);
+    assert.equal(loadConfig({ ...memory, DEMO_ENABLED: "false" }).DEMO_ENABLED, false);
+    assert.equal(loadConfig(production).DEMO_ENABLED, false);
+    assert.equal(loadConfig({ ...production, DEMO_ENABLED: "true" }).DEMO_ENABLED, true);
+    assert.throws(() => loadConfig({ ...memory, DEMO_ENABLED: "maybe" }), ConfigError);
+  });
+
   it(".env.example documents every variable the server reads", () => {
     const example = fs.readFileSync(path.resolve(__dirname, "../../.env.example"), "utf8");
     const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
