@@ -30,11 +30,12 @@ export interface AuthRouteDeps {
 
 /**
  * `before` middleware runs ahead of validation, so the account field is read from a
- * body that may be anything; a body without it is only limited per address.
+ * body that may be anything; a body without a usable one is only limited per address
+ * (and then refused by validation).
  */
 const bodyField = (req: Request, field: string): string | undefined => {
   const value = (req.body as Record<string, unknown> | undefined)?.[field];
-  return typeof value === "string" && value.length > 0 && value.length <= 254 ? value : undefined;
+  return typeof value === "string" && value.length > 0 && value.length <= 254 && !value.includes("\u0000") ? value : undefined;
 };
 
 export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute, loginsPerMinute }: AuthRouteDeps) {
