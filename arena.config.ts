@@ -8,6 +8,7 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
@@ -22,6 +23,7 @@ import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/w
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
 import { WorldService } from "./services/world";
@@ -54,6 +56,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
+  const cms = new CmsService(db);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
@@ -62,6 +65,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     backgroundRoutes(backgrounds),
     characterRoutes(characters),
     messageRoutes(messages),
+    cmsRoutes(cms),
     ...(options.mounts ?? []),
   ];
 

@@ -1,4 +1,5 @@
 import { Background, Character } from "./character.entity";
+import { CmsConfigVersion } from "./cms.entity";
 import { EmailToken, OutboxEmail, PreverifiedEmail } from "./email.entity";
 import { DmReadMarker, Message } from "./message.entity";
 import { RefreshToken, RevokedToken, Session } from "./session.entity";
@@ -6,4 +7,6 @@ import { User } from "./user.entity";
 
 export { Background, Character, DmReadMarker, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User, Message };
 
-export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character, Message, DmReadMarker];
+export { CmsConfigVersion };
+
+export const entities = [User, Session, RefreshToken, RevokedToken, EmailToken, PreverifiedEmail, OutboxEmail, Background, Character, Message, DmReadMarker, CmsConfigVersion];
