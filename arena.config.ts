@@ -10,6 +10,7 @@ import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
 import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
+import { metricsApiRoutes } from "./http/metrics-api.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { Database } from "./infra/database";
@@ -19,12 +20,16 @@ import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
+import { meterRoomMessages } from "./rooms/shared/messages";
 import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_ROOM } from "./rooms/world-zone/world-zone.room";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
+import { ContentCountsService } from "./services/metrics/content-counts";
+import { OnlineTracker } from "./services/metrics/online";
+import { TrafficCounter } from "./services/metrics/traffic";
 import { Notifications } from "./services/notifications";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
@@ -57,6 +62,10 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
   const cms = new CmsService(db);
+  const online = new OnlineTracker(presence, cfg.ONLINE_TTL);
+  const traffic = new TrafficCounter(presence, logger);
+  const contentCounts = new ContentCountsService(db, presence, logger);
+  meterRoomMessages(metrics.roomMessages);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
@@ -66,6 +75,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     characterRoutes(characters),
     messageRoutes(messages),
     cmsRoutes(cms),
+    metricsApiRoutes({ online, traffic, contentCounts, rateLimiter, heartbeatsPerMinute: cfg.RATE_LIMIT_HEARTBEAT_PER_MINUTE }),
     ...(options.mounts ?? []),
   ];
 
@@ -79,11 +89,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
-    rooms: {
+    rooms: metrics.watchRooms({
       inbox: defineRoom(createInboxRoom(roomDeps)).filterBy(["user_id"]),
       dm_channel: defineRoom(createDmChannelRoom(roomDeps)).filterBy(["channel_id"]),
       [WORLD_ZONE_ROOM]: defineRoom(worldZone).filterBy(["zone_id"]),
-    },
+    }),
     initializeTransport: (opts) => new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES }),
     initializeExpress: (app) =>
       mountHttp(
@@ -94,6 +104,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           tokens,
           rateLimiter,
           metrics,
+          traffic,
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },
@@ -103,6 +114,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         mounts,
       ),
     initializeGameServer: (server) => {
+      // Presence is closed by the time onShutdown runs: the last counts go first.
+      server.onBeforeShutdown(() => traffic.stop());
       server.onShutdown(async () => {
         redis?.disconnect();
         await outbox.stop();
@@ -116,6 +129,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       const admin = bootstrapAdmin(cfg);
       if (admin) logger.info({ username: (await adminUsers.ensureAdmin(admin)).username }, "bootstrap admin ensured");
       outbox.start();
+      traffic.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

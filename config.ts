@@ -58,6 +58,7 @@ const schema = z.object({
   WS_MAX_MESSAGES_PER_SECOND: int(1).default(30),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 100kb").default("100kb"),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1).default(10),
+  RATE_LIMIT_HEARTBEAT_PER_MINUTE: int(1).default(600),
 
   PAYMENT_PROVIDER: z.enum(["sandbox"]).default("sandbox"),
   PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),

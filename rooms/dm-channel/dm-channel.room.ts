@@ -100,7 +100,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       this.joining.add(client);
       void this.feed.run(async () => {
         try {
-          sendTo(client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
+          sendTo(this, client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
         } finally {
           this.joining.delete(client);
         }
@@ -149,7 +149,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     }
 
     private deliver(m: StoredMessage) {
-      for (const client of this.clients) if (!this.joining.has(client)) sendTo(client, "message", m.view);
+      for (const client of this.clients) if (!this.joining.has(client)) sendTo(this, client, "message", m.view);
       this.cursor = m.seq;
     }
 

@@ -8,7 +8,7 @@ import { clientMsgId, content, type StoredMessage } from "../../services/message
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
-import { MessageRouter, sendTo } from "../shared/messages";
+import { broadcast, MessageRouter, sendTo } from "../shared/messages";
 import { Feed } from "../shared/feed";
 import { InboxState } from "./state";
 
@@ -76,7 +76,7 @@ export function createInboxRoom(deps: InboxDeps) {
       this.undo.push(await closeOnRevocation(this, this.presence));
       this.undo.push(await messages.watch(this.userId, (signal) => this.onSignal(signal)));
       // Scoped presence: Colyseus drops the subscription with the room.
-      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast("notification", n));
+      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => broadcast(this, "notification", n));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
@@ -92,7 +92,7 @@ export function createInboxRoom(deps: InboxDeps) {
       this.seenUpTo.set(client, sinceSeq);
       void this.feed.run(async () => {
         try {
-          for (const m of await messages.since(this.userId, sinceSeq, this.cursor)) sendTo(client, "message", m.view);
+          for (const m of await messages.since(this.userId, sinceSeq, this.cursor)) sendTo(this, client, "message", m.view);
         } finally {
           this.resuming.delete(client);
         }
@@ -129,7 +129,7 @@ export function createInboxRoom(deps: InboxDeps) {
 
     private deliver(m: StoredMessage) {
       for (const client of this.clients) {
-        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
+        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(this, client, "message", m.view);
       }
       this.cursor = m.seq;
     }

@@ -10,7 +10,7 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
 import { CLOSE_REVOKED, closeOnRevocation, verifyJoin } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
-import { MessageRouter, sendTo } from "../shared/messages";
+import { broadcast, MessageRouter, sendTo } from "../shared/messages";
 import { Interest, type Member } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
 
@@ -179,7 +179,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         .on("move", moveMessage, (client, msg) => this.queueMove(client, msg))
         .on("say", sayMessage, (client, msg) => this.say(client, msg.text))
         .on("ping", pingMessage, (client, msg) =>
-          sendTo(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
+          sendTo(this, client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
       this.stopRevocations = await closeOnRevocation(this, deps.presence);
     }
@@ -192,7 +192,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
       this.seatBySession.set(client.sessionId, seat);
       client.view = seat.view;
-      sendTo(client, "welcome", {
+      sendTo(this, client, "welcome", {
         session_id: client.sessionId,
         character_id: character.id,
         zone_id: this.state.zone_id,
@@ -255,6 +255,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     async onDispose() {
+      // Before the first await: the tick that sets it stops when this returns.
+      deps.metrics.worldPlayers.remove({ zone_id: this.state.zone_id });
       this.stopRevocations?.();
       await this.saveAll();
     }
@@ -315,7 +317,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private say(client: Client, text: string) {
       const seat = this.currentSeatOf(client);
       if (!seat) return;
-      this.broadcast("said", {
+      broadcast(this, "said", {
         character_id: seat.character.id,
         name: seat.character.name,
         text,
