@@ -151,14 +151,14 @@ describe("metrics API", () => {
     });
   });
 
-  describe("with ONLINE_TTL=1 and METRICS_TOKEN (a process of its own)", () => {
+  describe("with ONLINE_TTL=1, METRICS_TOKEN and a small heartbeat limit (a process of its own)", () => {
     const METRICS_TOKEN = "metrics-token-for-tests";
     let proc: ServerProcess;
     let procAdmin: { id: string; token: string };
 
     before(async function () {
       this.timeout(60_000);
-      proc = await startServerProcess({ ...ownPresence(server().backend.env), ONLINE_TTL: "1", METRICS_TOKEN });
+      proc = await startServerProcess({ ...ownPresence(server().backend.env), ONLINE_TTL: "1", METRICS_TOKEN, RATE_LIMIT_HEARTBEAT_PER_MINUTE: "4" });
       procAdmin = await adminUser(proc.url);
     });
 
@@ -178,6 +178,19 @@ describe("metrics API", () => {
       assert.deepEqual(await online(), { count: 2, users: 1, anonymous: 1, window_seconds: 1 });
       await eventually(async () => (await online()).count === 0, "both to drop out", 10_000);
       assert.deepEqual(await online(), { count: 0, users: 0, anonymous: 0, window_seconds: 1 });
+    });
+
+    it("heartbeats past RATE_LIMIT_HEARTBEAT_PER_MINUTE from one address are 429 with Retry-After", async () => {
+      const statuses: number[] = [];
+      let retryAfter: string | null = null;
+      for (let i = 0; i < 6; i++) {
+        const res = await api("POST", HEARTBEAT, { body: { client_id: clientId() }, base: proc.url });
+        statuses.push(res.status);
+        if (res.status === 429) retryAfter = res.headers.get("retry-after");
+      }
+      assert.deepEqual(statuses.slice(-2), [429, 429], statuses.join(","));
+      assert.ok(statuses.every((s) => s === 204 || s === 429), statuses.join(","));
+      assert.match(retryAfter ?? "", /^\d+$/);
     });
 
     it("GET /metrics takes METRICS_TOKEN, and no other secret", async () => {
