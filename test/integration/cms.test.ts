@@ -35,6 +35,13 @@ describe("CMS configs", () => {
       assert.deepEqual(Object.keys(res.body.config.notice).sort(), ["enabled", "level", "text"]);
     });
 
+    it("a GET with If-None-Match of the current ETag is 304 Not Modified", async () => {
+      const etag = (await api("GET", HOME)).headers.get("etag")!;
+      // fetch would add Cache-Control: no-cache to a conditional request, which forces a full answer.
+      const res = await api("GET", HOME, { headers: { "if-none-match": etag, "cache-control": "max-age=0" } });
+      assert.equal(res.status, 304);
+    });
+
     it("an unknown key is 404 not_found naming the cms key", async () => {
       const res = await api("GET", "/api/v1/cms/no-such-key");
       assert.equal(res.status, 404);
