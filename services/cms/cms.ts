@@ -11,7 +11,7 @@ const PRIMARY_KEY = "cms_config_versions_pkey";
 const ROLLBACK_ATTEMPTS = 5;
 const RACED = Symbol("raced");
 
-export const versionConflict = (current: number) =>
+const versionConflict = (current: number) =>
   new DomainError(412, "version_conflict", `Someone else changed this config first: the current version is ${current}. Read it again and reapply your change.`);
 
 /**
