@@ -13,7 +13,9 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
+import { metricsApiRoutes } from "./http/metrics-api.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { interactionRoutes } from "./http/interactions.routes";
@@ -32,7 +34,11 @@ import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
+import { ContentCountsService } from "./services/metrics/content-counts";
+import { OnlineTracker } from "./services/metrics/online";
+import { TrafficCounter } from "./services/metrics/traffic";
 import { Notifications } from "./services/notifications";
 import { DomainError } from "./services/errors";
 import type { TokenService } from "./services/tokens";
@@ -85,7 +91,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const notifications = new Notifications(presence, events, logger);
   const sites = new SiteService(db, sessions);
   const interactions = new InteractionService(db);
-  const roomDeps = { tokens, messages, notifications, logger, config: cfg };
+  const cms = new CmsService(db);
+  const online = new OnlineTracker(presence, cfg.ONLINE_TTL);
+  const traffic = new TrafficCounter(presence, logger);
+  const contentCounts = new ContentCountsService(db, presence, logger);
+  const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
     dm_channel: { room: createDmChannelRoom(roomDeps), join: DM_CHANNEL_JOIN },
@@ -108,6 +118,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     messageRoutes(messages),
     siteRoutes(sites),
     interactionRoutes(interactions),
+    cmsRoutes(cms),
+    metricsApiRoutes({ online, traffic, contentCounts, rateLimiter, heartbeatsPerMinute: cfg.RATE_LIMIT_HEARTBEAT_PER_MINUTE }),
     ...(options.mounts ?? []),
   ];
 
@@ -121,7 +133,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
-    rooms: Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])])),
+    rooms: metrics.watchRooms(Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])]))),
     initializeTransport: (opts: { server: HttpServer }) => {
       const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
       const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
@@ -137,6 +149,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           tokens,
           rateLimiter,
           metrics,
+          traffic,
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },
@@ -153,6 +166,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         http?.closeIdleConnections();
         const drained = await inFlight.settled(SHUTDOWN_DRAIN_MS);
         if (!drained) logger.warn({ requests: inFlight.size }, "shutting down with requests still in flight");
+        // Presence is closed by the time onShutdown runs: the last counts go first.
+        await traffic.stop();
       });
       server.onShutdown(async () => {
         redis?.disconnect();
@@ -174,6 +189,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         logger.info({ username: ensured.username }, "bootstrap admin ensured");
       }
       outbox.start();
+      traffic.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

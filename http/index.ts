@@ -12,6 +12,8 @@ import { metricsRoutes } from "./metrics.routes";
 import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
+import { routeBase, trafficMeter } from "./middleware/traffic";
+import type { TrafficCounter } from "../services/metrics/traffic";
 import { Routes } from "./route";
 
 export const API_BASE = "/api/v1";
@@ -23,6 +25,7 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   probes: ReadinessProbe[];
   metrics: Metrics;
+  traffic: TrafficCounter;
   version: string;
 }
 
@@ -40,6 +43,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   // Which peers may name the client in X-Forwarded-For: rate limits count by that address.
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
+  app.use(trafficMeter(deps.metrics, deps.traffic));
   app.use(
     helmet({
       // Swagger UI at /docs runs its own scripts and styles from this origin.
@@ -59,6 +63,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   app.use(root);
 
   const api = express.Router();
+  api.use(routeBase(API_BASE));
   const routes = new Routes(api, registry, API_BASE, deps.tokens);
   for (const mount of mounts) mount(routes);
   app.use(API_BASE, api);

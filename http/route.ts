@@ -31,6 +31,8 @@ export interface RouteSpec<B, Q, P> {
   errors?: Record<number, string>;
   /** Middleware run before validation (rate limits). */
   before?: RequestHandler[];
+  /** Request headers the handler reads itself (e.g. If-Match), for the OpenAPI document. */
+  headers?: z.ZodObject;
 }
 
 export interface RouteContext<B, Q, P, A> {
@@ -131,6 +133,7 @@ export class Routes {
       request: {
         ...(spec.params ? { params: spec.params as RouteConfig["request"] extends infer R ? R extends { params?: infer X } ? X : never : never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.headers ? { headers: spec.headers } : {}),
         ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
       },
       responses,

@@ -3,6 +3,14 @@ import { Characters1732300100000 } from "./1732300100000-characters";
 import { Messages1732300200000 } from "./1732300200000-messages";
 import { OutboxSchedule1732300500000 } from "./1732300500000-outbox-schedule";
 import { Sites1732300800000 } from "./1732300800000-sites";
+import { Cms1732300900000 } from "./1732300900000-cms";
 
 /** Every migration, in order. Listed explicitly so that no glob depends on the runtime. */
-export const migrations = [Accounts1732300000000, Characters1732300100000, Messages1732300200000, OutboxSchedule1732300500000, Sites1732300800000];
+export const migrations = [
+  Accounts1732300000000,
+  Characters1732300100000,
+  Messages1732300200000,
+  OutboxSchedule1732300500000,
+  Sites1732300800000,
+  Cms1732300900000,
+];

@@ -9,7 +9,7 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { Feed } from "../shared/feed";
 import { closeOnRevocation } from "../shared/auth";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { MessageRouter, sendTo } from "../shared/messages";
+import { MessageRouter, type MessageMeter } from "../shared/messages";
 import { TavernRoom } from "../shared/room";
 import { DmChannelState, Participant } from "./state";
 
@@ -17,6 +17,7 @@ export interface DmChannelDeps {
   tokens: TokenService;
   messages: MessageService;
   logger: Logger;
+  meter?: MessageMeter;
   config: Pick<Config, "WS_MAX_MESSAGES_PER_SECOND">;
 }
 
@@ -55,6 +56,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     /** Clients still waiting for their `history`: live deliveries wait for them (the history covers them). */
     private readonly joining = new Set<Client>();
     private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"));
+    private readonly router = new MessageRouter<ChannelClient>(this, logger, deps.meter);
 
     async onCreate(options: { channel_id: string }) {
       this.roomId = keyedRoomId(this.roomName, options, DM_CHANNEL_JOIN.keys);
@@ -75,7 +77,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
-      new MessageRouter<ChannelClient>(this, logger)
+      this.router
         .on("message", channelMessage, async (client, msg) => {
           const peerId = this.peerOf(client);
           if (msg.recipient_id !== undefined && msg.recipient_id !== peerId) {
@@ -98,7 +100,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       this.joining.add(client);
       void this.feed.run(async () => {
         try {
-          sendTo(client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
+          this.router.send(client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
         } finally {
           this.joining.delete(client);
         }
@@ -147,7 +149,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     }
 
     private deliver(m: StoredMessage) {
-      for (const client of this.clients) if (!this.joining.has(client)) sendTo(client, "message", m.view);
+      for (const client of this.clients) if (!this.joining.has(client)) this.router.send(client, "message", m.view);
       this.cursor = m.seq;
     }
 

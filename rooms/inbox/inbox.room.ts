@@ -9,7 +9,7 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation } from "../shared/auth";
 import { Feed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { drained, MessageRouter, sendTo } from "../shared/messages";
+import { drained, MessageRouter, type MessageMeter } from "../shared/messages";
 import { TavernRoom } from "../shared/room";
 import { InboxState } from "./state";
 
@@ -18,6 +18,7 @@ export interface InboxDeps {
   messages: MessageService;
   notifications: Notifications;
   logger: Logger;
+  meter?: MessageMeter;
   config: Pick<Config, "WS_MAX_MESSAGES_PER_SECOND">;
 }
 
@@ -62,6 +63,7 @@ export function createInboxRoom(deps: InboxDeps) {
     /** A resumed client's `since_id` position: a live delivery still pending from before it joined may be older. */
     private readonly seenUpTo = new WeakMap<Client, number>();
     private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"));
+    private readonly router = new MessageRouter<InboxClient>(this, logger, deps.meter);
 
     async onCreate(options: ResolvedOptions) {
       this.roomId = keyedRoomId(this.roomName, options, INBOX_JOIN.keys);
@@ -74,11 +76,11 @@ export function createInboxRoom(deps: InboxDeps) {
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
       await closeOnRevocation(this, this.presence);
       await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) => this.onSignal(signal));
-      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast("notification", n));
+      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.router.broadcast("notification", n));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
-      new MessageRouter<InboxClient>(this, logger).on("dm", dmMessage, async (client, dm) => {
+      this.router.on("dm", dmMessage, async (client, dm) => {
         await messages.send({ senderId: client.auth!.userId, recipientId: dm.recipient_id, content: dm.content, clientMsgId: dm.client_msg_id });
       });
     }
@@ -96,7 +98,7 @@ export function createInboxRoom(deps: InboxDeps) {
           while (after < this.cursor && this.clients.includes(client)) {
             const page = await messages.since(this.userId, after, { untilSeq: this.cursor });
             if (page.length === 0) break;
-            for (const m of page) sendTo(client, "message", m.view);
+            for (const m of page) this.router.send(client, "message", m.view);
             after = page[page.length - 1]!.seq;
             await drained(client);
           }
@@ -136,7 +138,7 @@ export function createInboxRoom(deps: InboxDeps) {
 
     private deliver(m: StoredMessage) {
       for (const client of this.clients) {
-        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
+        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) this.router.send(client, "message", m.view);
       }
       this.cursor = m.seq;
     }

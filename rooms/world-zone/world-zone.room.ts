@@ -13,7 +13,7 @@ import { spendWrite } from "../../services/write-budget";
 import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { MessageRouter, sendTo } from "../shared/messages";
+import { MessageRouter } from "../shared/messages";
 import { TavernRoom } from "../shared/room";
 import { Interest, type Member } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
@@ -154,6 +154,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
     private interest?: Interest<Seat>;
+    private readonly router = new MessageRouter(this, logger, deps.metrics.roomMessages);
 
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<WorldJoin> {
       return authorizeJoin(deps.tokens, WORLD_ZONE_JOIN, token, options, context, async (claims, { character_id }) => {
@@ -182,14 +183,14 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       this.setPatchRate(null);
       this.clock.setInterval(() => void this.saveAll(), config.WORLD_SAVE_INTERVAL * 1000);
 
-      new MessageRouter(this, logger)
+      this.router
         .on("move", moveMessage, (client, msg) => this.queueMove(client, msg))
         .on("say", sayMessage, async (client, msg) => {
           await spendWrite(deps.limits, "say", (client.auth as AuthClaims).userId);
           this.say(client, msg.text);
         })
         .on("ping", pingMessage, (client, msg) =>
-          sendTo(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
+          this.router.send(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
       // Subscribed through the room's scoped presence: Colyseus drops it with the room.
       await closeOnRevocation(this, this.presence);
@@ -203,7 +204,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
       this.seatBySession.set(client.sessionId, seat);
       client.view = seat.view;
-      sendTo(client, "welcome", {
+      this.router.send(client, "welcome", {
         session_id: client.sessionId,
         character_id: character.id,
         zone_id: this.state.zone_id,
@@ -266,6 +267,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     async onDispose() {
+      // Before the first await: the tick that sets it stops when this returns.
+      deps.metrics.worldPlayers.remove({ zone_id: this.state.zone_id });
       await this.saveAll();
     }
 
@@ -325,7 +328,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private say(client: Client, text: string) {
       const seat = this.currentSeatOf(client);
       if (!seat) return;
-      this.broadcast("said", {
+      this.router.broadcast("said", {
         character_id: seat.character.id,
         name: seat.character.name,
         text,
