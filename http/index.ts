@@ -12,7 +12,7 @@ import { corsPolicy } from "./middleware/cors";
 import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
-import { Routes } from "./route";
+import { RawBodyRoutes, Routes } from "./route";
 
 export const API_BASE = "/api/v1";
 
@@ -47,7 +47,9 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
     }),
   );
   app.use(corsPolicy(config.CORS_ORIGINS));
-  app.use(express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] }));
+  const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
+  const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
+  app.use((req, res, next) => (rawBodies.includes(req) ? next() : json(req, res, next)));
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
@@ -59,7 +61,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   app.use(root);
 
   const api = express.Router();
-  const routes = new Routes(api, registry, API_BASE, deps.tokens);
+  const routes = new Routes(api, registry, API_BASE, deps.tokens, rawBodies);
   for (const mount of mounts) mount(routes);
   app.use(API_BASE, api);
 
