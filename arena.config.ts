@@ -3,18 +3,22 @@ import { defineRoom, matchMaker } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import type { Config } from "./config";
-import { mountHttp, type Mount } from "./http";
+import { API_BASE, mountHttp, type Mount } from "./http";
 import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
 import { messageRoutes } from "./http/messages.routes";
+import { paymentSandboxRoutes, SANDBOX_PATH } from "./http/payment-sandbox.routes";
+import { paymentRoutes } from "./http/payments.routes";
+import { pointRoutes } from "./http/points.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
+import { SandboxProvider } from "./infra/payments/sandbox";
 import { createPresence, pingPresence } from "./infra/presence";
 import { createDmChannelRoom } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom } from "./rooms/inbox/inbox.room";
@@ -24,6 +28,11 @@ import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
+import { CheckoutService } from "./services/payments/checkout";
+import { PointService } from "./services/payments/points";
+import { ProductService } from "./services/payments/products";
+import { SandboxCheckout } from "./services/payments/sandbox";
+import { WebhookService } from "./services/payments/webhook";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
 
@@ -55,6 +64,12 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
+  // PAYMENT_PROVIDER has one value so far: the sandbox, whose checkout page is ours.
+  const paymentProvider = new SandboxProvider(cfg.PAYMENT_WEBHOOK_SECRET, API_BASE + SANDBOX_PATH);
+  const points = new PointService(db, notifications);
+  const products = new ProductService(db);
+  const checkout = new CheckoutService(db, products, paymentProvider);
+  const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
     userRoutes(accounts, directory),
@@ -62,6 +77,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     backgroundRoutes(backgrounds),
     characterRoutes(characters),
     messageRoutes(messages),
+    paymentRoutes({ products, checkout, webhook }),
+    paymentSandboxRoutes(new SandboxCheckout(db, paymentProvider)),
+    pointRoutes(points),
     ...(options.mounts ?? []),
   ];
 
@@ -112,6 +130,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       const admin = bootstrapAdmin(cfg);
       if (admin) logger.info({ username: (await adminUsers.ensureAdmin(admin)).username }, "bootstrap admin ensured");
       outbox.start();
+      if (cfg.isProduction && cfg.PAYMENT_PROVIDER === "sandbox") {
+        logger.warn("PAYMENT_PROVIDER=sandbox in production: its checkout page credits points without charging anyone");
+      }
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
