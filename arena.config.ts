@@ -5,7 +5,7 @@ import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import { ConfigError, type Config } from "./config";
-import { mountHttp, type Mount } from "./http";
+import { API_BASE, mountHttp, type Mount } from "./http";
 import { InFlight, installFrontDoor } from "./http/front-door";
 import { isMatchmaking, matchmakeEdge } from "./http/matchmake";
 import { corsPolicy } from "./http/middleware/cors";
@@ -16,6 +16,9 @@ import { characterRoutes } from "./http/characters.routes";
 import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { metricsApiRoutes } from "./http/metrics-api.routes";
+import { paymentSandboxRoutes, SANDBOX_PATH } from "./http/payment-sandbox.routes";
+import { paymentRoutes } from "./http/payments.routes";
+import { pointRoutes } from "./http/points.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { interactionRoutes } from "./http/interactions.routes";
@@ -24,6 +27,7 @@ import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
+import { SandboxProvider } from "./infra/payments/sandbox";
 import { createPresence, pingPresence } from "./infra/presence";
 import { assertRedisKeepsKeys } from "./infra/redis";
 import { WriteLimits } from "./infra/write-limits";
@@ -42,6 +46,11 @@ import { TrafficCounter } from "./services/metrics/traffic";
 import { Notifications } from "./services/notifications";
 import { DomainError } from "./services/errors";
 import type { TokenService } from "./services/tokens";
+import { CheckoutService } from "./services/payments/checkout";
+import { PointService } from "./services/payments/points";
+import { ProductService } from "./services/payments/products";
+import { SandboxCheckout } from "./services/payments/sandbox";
+import { WebhookService } from "./services/payments/webhook";
 import { WorldService } from "./services/world";
 import { InteractionService } from "./services/sites/interactions";
 import { SiteService } from "./services/sites/sites";
@@ -109,6 +118,12 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   matchMaker.controller.getCorsHeaders = () => ({});
   const cors = corsPolicy(cfg.CORS_ORIGINS);
   const inFlight = new InFlight();
+  // PAYMENT_PROVIDER has one value so far: the sandbox, whose checkout page is ours.
+  const paymentProvider = new SandboxProvider(cfg.PAYMENT_WEBHOOK_SECRET, API_BASE + SANDBOX_PATH);
+  const points = new PointService(db, notifications);
+  const products = new ProductService(db);
+  const checkout = new CheckoutService(db, products, paymentProvider);
+  const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE, loginsPerMinute: cfg.RATE_LIMIT_LOGIN_PER_MINUTE }),
     userRoutes(accounts, directory),
@@ -120,6 +135,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     interactionRoutes(interactions),
     cmsRoutes(cms),
     metricsApiRoutes({ online, traffic, contentCounts, rateLimiter, heartbeatsPerMinute: cfg.RATE_LIMIT_HEARTBEAT_PER_MINUTE }),
+    paymentRoutes({ products, checkout, webhook }),
+    paymentSandboxRoutes(new SandboxCheckout(db, paymentProvider)),
+    pointRoutes(points),
     ...(options.mounts ?? []),
   ];
 
@@ -190,6 +208,9 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       }
       outbox.start();
       traffic.start();
+      if (cfg.isProduction && cfg.PAYMENT_PROVIDER === "sandbox") {
+        logger.warn("PAYMENT_PROVIDER=sandbox in production: its checkout page credits points without charging anyone");
+      }
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

@@ -14,7 +14,7 @@ import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { routeBase, trafficMeter } from "./middleware/traffic";
 import type { TrafficCounter } from "../services/metrics/traffic";
-import { Routes } from "./route";
+import { RawBodyRoutes, Routes } from "./route";
 
 export const API_BASE = "/api/v1";
 
@@ -50,7 +50,9 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
       contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } },
     }),
   );
-  app.use(express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] }));
+  const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
+  const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
+  app.use((req, res, next) => (rawBodies.includes(req) ? next() : json(req, res, next)));
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
@@ -64,7 +66,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
 
   const api = express.Router();
   api.use(routeBase(API_BASE));
-  const routes = new Routes(api, registry, API_BASE, deps.tokens);
+  const routes = new Routes(api, registry, API_BASE, deps.tokens, rawBodies);
   for (const mount of mounts) mount(routes);
   app.use(API_BASE, api);
 

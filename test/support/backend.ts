@@ -86,6 +86,7 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: "test",
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
   JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+  PAYMENT_WEBHOOK_SECRET: "test-webhook-secret-0123456789abcdef",
   ARGON2_MEMORY_KIB: "4096",
   ARGON2_ITERATIONS: "1",
   RATE_LIMIT_AUTH_PER_MINUTE: "100000",
