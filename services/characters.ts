@@ -35,6 +35,9 @@ export interface CharacterCreatedEvent {
 
 export type CacheStatus = "hit" | "miss";
 
+/** Containment, not `= ANY(tags)`: only this form can use the GIN index on tags (exported for the query-plan test). */
+export const PUBLIC_TAG_CONDITION = "c.tags @> ARRAY[:tag]::text[]";
+
 interface Paged<T> {
   items: T[];
   total: number;
@@ -108,7 +111,7 @@ export class CharacterService {
   async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {
     const qb = this.db.manager.createQueryBuilder(Character, "c").where("c.is_public");
     if (query.q) qb.andWhere("c.name ILIKE :pattern ESCAPE '\\'", { pattern: likeContains(query.q) });
-    if (query.tag) qb.andWhere(":tag = ANY(c.tags)", { tag: query.tag });
+    if (query.tag) qb.andWhere(PUBLIC_TAG_CONDITION, { tag: query.tag });
     const [rows, total] = await qb
       .orderBy("c.created_at", "DESC")
       .addOrderBy("c.id", "ASC")
