@@ -13,6 +13,9 @@ import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
+import { BuiltinGenerator } from "./infra/generator/builtin";
+import type { Generator } from "./infra/generator/generator";
+import { OpenAIGenerator } from "./infra/generator/openai";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
@@ -115,6 +118,14 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
+}
+
+/** The text generator GENERATOR names (config.ts checks the openai settings are there). */
+export function createGenerator(cfg: Config): Generator {
+  if (cfg.GENERATOR === "openai") {
+    return new OpenAIGenerator({ baseURL: cfg.LLM_BASE_URL!, apiKey: cfg.LLM_API_KEY, model: cfg.LLM_MODEL!, timeoutSeconds: cfg.LLM_TIMEOUT_SECONDS });
+  }
+  return new BuiltinGenerator({ paceMs: cfg.GENERATOR_PACE_MS });
 }
 
 function bootstrapAdmin(cfg: Config) {
