@@ -9,6 +9,8 @@ import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
 import { messageRoutes } from "./http/messages.routes";
+import { storyGenerationRoutes } from "./http/story-generation.routes";
+import { storyRoutes } from "./http/stories.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { Database } from "./infra/database";
@@ -27,6 +29,10 @@ import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
+import { StoryEngagement } from "./services/stories/engagement";
+import { CharacterExtraction } from "./services/stories/extraction";
+import { StoryGeneration } from "./services/stories/generation";
+import { StoryService } from "./services/stories/stories";
 import { WorldService } from "./services/world";
 import pkg from "./package.json";
 
@@ -57,6 +63,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const worldZone = createWorldZoneRoom({ config: cfg, tokens, world, events, presence, logger, metrics });
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
+  const generator = createGenerator(cfg);
+  const stories = new StoryService(db, presence, logger);
+  const storyEngagement = new StoryEngagement(db);
+  const storyGeneration = new StoryGeneration(db, generator, notifications, logger);
+  const extraction = new CharacterExtraction(db, presence, generator, notifications, logger);
   const roomDeps = { tokens, messages, notifications, logger, config: cfg };
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE }),
@@ -65,6 +76,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     backgroundRoutes(backgrounds),
     characterRoutes(characters),
     messageRoutes(messages),
+    storyRoutes({ stories, engagement: storyEngagement, extraction }),
+    storyGenerationRoutes(storyGeneration),
     ...(options.mounts ?? []),
   ];
 
@@ -103,6 +116,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       ),
     initializeGameServer: (server) => {
       server.onShutdown(async () => {
+        await extraction.stop();
         redis?.disconnect();
         await outbox.stop();
         await db.stop();
@@ -115,6 +129,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       const admin = bootstrapAdmin(cfg);
       if (admin) logger.info({ username: (await adminUsers.ensureAdmin(admin)).username }, "bootstrap admin ensured");
       outbox.start();
+      await extraction.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

@@ -2,6 +2,7 @@ import { Accounts1732300000000 } from "./1732300000000-accounts";
 import { Characters1732300100000 } from "./1732300100000-characters";
 import { Messages1732300200000 } from "./1732300200000-messages";
 import { OutboxSchedule1732300500000 } from "./1732300500000-outbox-schedule";
+import { Stories1732300600000 } from "./1732300600000-stories";
 
 /** Every migration, in order. Listed explicitly so that no glob depends on the runtime. */
-export const migrations = [Accounts1732300000000, Characters1732300100000, Messages1732300200000, OutboxSchedule1732300500000];
+export const migrations = [Accounts1732300000000, Characters1732300100000, Messages1732300200000, OutboxSchedule1732300500000, Stories1732300600000];

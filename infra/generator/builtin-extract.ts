@@ -3,7 +3,8 @@ import { sentenceCase } from "./text";
 
 /**
  * The built-in character extraction: names are runs of capitalised words that are not
- * function words; a word seen only at the start of sentences is not a name; a name
+ * function words; a single word seen only at the start of sentences, without a cue, is
+ * not a name; a name
  * mostly met after "in", "at", "to"... is a place; short forms ("Mara") count towards
  * the full name they belong to ("Mara Vell"). A person needs two mentions, or one with
  * a cue (a title, "named", a speech verb, an appositive).
@@ -93,7 +94,7 @@ export function extractNames(text: string): ExtractedCharacter[] {
   const candidates = [...found.values()];
   mergeShortForms(candidates);
   return candidates
-    .filter((c) => c.mentions > 0 && c.midSentence > 0 && c.locative * 2 <= c.mentions && (c.mentions >= 2 || c.cued))
+    .filter((c) => c.mentions > 0 && (c.midSentence > 0 || c.cued || c.name.includes(" ")) && c.locative * 2 <= c.mentions && (c.mentions >= 2 || c.cued))
     .sort((a, b) => b.mentions - a.mentions || a.first - b.first)
     .slice(0, MAX_CHARACTERS)
     .map((c) => ({ name: c.name, mentions: c.mentions, description: describe(c, sentences) }));
