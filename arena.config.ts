@@ -18,6 +18,7 @@ import { EventBus } from "./infra/events";
 import { BuiltinGenerator } from "./infra/generator/builtin";
 import type { Generator } from "./infra/generator/generator";
 import { OpenAIGenerator } from "./infra/generator/openai";
+import { PresenceLocks } from "./infra/locks";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { createPresence, pingPresence } from "./infra/presence";
@@ -29,6 +30,7 @@ import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { MessageService } from "./services/messages";
 import { Notifications } from "./services/notifications";
+import { QuickCreate } from "./services/quick-create";
 import { StoryEngagement } from "./services/stories/engagement";
 import { CharacterExtraction } from "./services/stories/extraction";
 import { StoryGeneration } from "./services/stories/generation";
@@ -64,6 +66,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const messages = new MessageService(db, presence, events);
   const notifications = new Notifications(presence, events, logger);
   const generator = createGenerator(cfg);
+  const quickCreate = new QuickCreate(characters, generator, new PresenceLocks(presence), logger, cfg.LLM_TIMEOUT_SECONDS + 30);
   const stories = new StoryService(db, presence, logger);
   const storyEngagement = new StoryEngagement(db);
   const storyGeneration = new StoryGeneration(db, generator, notifications, logger);
@@ -74,7 +77,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     userRoutes(accounts, directory),
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
-    characterRoutes(characters),
+    characterRoutes(characters, quickCreate),
     messageRoutes(messages),
     storyRoutes({ stories, engagement: storyEngagement, extraction }),
     storyGenerationRoutes(storyGeneration),
