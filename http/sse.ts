@@ -36,9 +36,27 @@ class ResponseConnection extends Connection {
     this.res.writeHead(this.response.status, Object.fromEntries(this.response.headers));
   };
 
+  /**
+   * Events written in one tick leave together at its end (one packet instead of one per
+   * event when a generator outpaces the network), and never later: through compression
+   * middleware the buffer is flushed too.
+   */
   sendChunk = (chunk: string) => {
+    if (!this.corked) {
+      this.corked = true;
+      this.res.cork();
+      process.nextTick(this.flushNow);
+    }
     this.res.write(chunk);
-    // Through compression middleware, each event must leave now, not when a buffer fills.
+  };
+
+  private corked = false;
+
+  /** Sends what this tick wrote. Must run before `res.end()`: Node 22 drops corked writes that end() finds. */
+  readonly flushNow = () => {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
     (this.res as ServerResponse & { flush?: () => void }).flush?.();
   };
 
@@ -69,6 +87,7 @@ export async function openEventStream(req: IncomingMessage, res: ServerResponse)
     },
     signal: connection.closed,
     end: () => {
+      connection.flushNow();
       if (!res.writableEnded) res.end();
     },
   };

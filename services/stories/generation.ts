@@ -1,6 +1,5 @@
 import { In } from "typeorm";
 import { StoryGenerationJob, type GenerationStatus } from "../../entities/story-job.entity";
-import { Story } from "../../entities/story.entity";
 import type { Database } from "../../infra/database";
 import { GeneratorError, type Generator } from "../../infra/generator/generator";
 import type { Logger } from "../../infra/logger";
@@ -45,6 +44,8 @@ export class StoryGeneration {
         length: input.length ?? "medium",
         status: "queued",
       }),
+      // One statement needs no transaction around it (TypeORM would add BEGIN and COMMIT).
+      { transaction: false },
     );
     await this.announce(job, "queued");
     return job;
@@ -88,19 +89,19 @@ export class StoryGeneration {
     return toGenerationJob(job);
   }
 
-  /** Saves the story and completes the job in one transaction; undefined if the job had already ended. */
+  /**
+   * Saves the story and completes the job in one statement (so both or neither happen,
+   * and the hot path pays one round trip); undefined if the job had already ended.
+   */
   private async complete(job: StoryGenerationJob, title: string, text: string): Promise<string | undefined> {
-    const storyId = await this.db.transaction(async (m) => {
-      const story = await m.save(
-        m.create(Story, { ownerId: job.ownerId, title: title.slice(0, 200), content: text, summary: summaryOf(text), genre: job.genre, isPublic: false }),
-      );
-      const moved = await m.update(StoryGenerationJob, { id: job.id, status: "generating" }, { status: "completed", storyId: story.id });
-      if (!moved.affected) throw new JobEnded();
-      return story.id;
-    }).catch((err: unknown) => {
-      if (err instanceof JobEnded) return undefined;
-      throw err;
-    });
+    const rows: { story_id: string }[] = await this.db.manager.query(
+      `WITH j AS (SELECT id FROM story_generation_jobs WHERE id = $1 AND status = 'generating' FOR UPDATE),
+            s AS (INSERT INTO stories (owner_id, title, content, summary, genre) SELECT $2, $3, $4, $5, $6 FROM j RETURNING id)
+       UPDATE story_generation_jobs SET status = 'completed', story_id = s.id, updated_at = now() FROM s
+        WHERE story_generation_jobs.id = $1 RETURNING s.id AS story_id`,
+      [job.id, job.ownerId, title.slice(0, 200), text, summaryOf(text), job.genre],
+    );
+    const storyId = rows[0]?.story_id;
     if (storyId) {
       job.storyId = storyId;
       await this.announce(job, "completed");
@@ -125,8 +126,6 @@ export class StoryGeneration {
     });
   }
 }
-
-class JobEnded extends Error {}
 
 /** The opening sentence, as the saved story's summary. */
 function summaryOf(text: string): string {
