@@ -28,6 +28,8 @@ class ResponseConnection extends Connection {
     // Headers set by the middleware (security headers, CORS, the request id) stay.
     Connection.applyHeaders(res.getHeaders() as Record<string, string | string[] | undefined>, this.response.headers);
     res.once("close", this.onClose);
+    // The client may have left while the job was being recorded: then it is gone already.
+    if (res.destroyed || !res.socket || res.socket.destroyed) this.controller.abort();
   }
 
   private readonly onClose = () => this.controller.abort();

@@ -1,18 +1,19 @@
 import assert from "node:assert/strict";
 import { api } from "../support/api";
 import type { Backend } from "../support/backend";
-import { clusterBackend, clusterName, eventually, newPlayer, startNode } from "../support/cluster";
+import { clusterBackend, clusterName, connect, eventually, hostOf, newPlayer, startNode } from "../support/cluster";
 import { defaultBehaviour, gate, startFakeLlm, type Behaviour, type FakeLlm } from "../support/fake-llm";
 import type { ServerProcess } from "../support/process";
 
 const QUICK = { image_url: "https://img.example.test/a.png", audience_slug: "general", style_slug: "casual", name: "Ivy", one_line_intro: "A florist." };
 
 /**
- * Quick create's idempotency across processes: two server processes on one Postgres and
- * Redis, both generating through a local chat-completions server the test scripts, so a
- * generation can be held while a duplicate arrives on the other process.
+ * Generation work across processes: two server processes on one Postgres and Redis, both
+ * generating through a local chat-completions server the test scripts, so that a
+ * generation can be held while a duplicate, a cancel or a poll arrives on the other
+ * process.
  */
-describe("quick create across processes", function () {
+describe("quick create and story jobs across processes", function () {
   let backend: Backend;
   let fake: FakeLlm;
   let a: ServerProcess;
@@ -68,5 +69,38 @@ describe("quick create across processes", function () {
     assert.equal(repeat.body.id, created.body.id);
     assert.equal(fake.calls.length, 1);
     assert.equal((await named(b, user.token)).length, 1);
+  });
+
+  it("an extraction running on one process is cancelled through the other: the provider call is abandoned, and the job's moves reach the inbox wherever it lives", async () => {
+    const user = await newPlayer(a.url, clusterName("exx"));
+    const inbox = await connect(b, user.token).joinOrCreate("inbox", {});
+    const updates: { status: string; job_id: string }[] = [];
+    inbox.onMessage("notification", (n: { kind: string; data: { status: string; job_id: string } }) => {
+      if (n.kind === "job_updated") updates.push(n.data);
+    });
+    try {
+      const runner = hostOf(inbox, [a, b]) === a ? b : a;
+      const other = runner === a ? b : a;
+      const story = await api("POST", "/api/v1/stories", { base: runner.url, token: user.token, body: { title: "T", content: "Mara Vell lit the lamps. Mara slept." } });
+      const held = gate();
+      fake.handle = (call): Behaviour => ({ ...(defaultBehaviour(call) as { kind: "json"; content: string }), gate: held.promise });
+      const path = `/api/v1/stories/${story.body.id}/extracted-characters`;
+      const started = await api("POST", `${path}/rebuild-async`, { base: runner.url, token: user.token });
+      assert.equal(started.status, 202);
+      const jobPath = `${path}/jobs/${started.body.job_id}`;
+      assert.equal((await api("GET", jobPath, { base: other.url, token: user.token })).body.status, "in_progress");
+      await eventually(() => fake.calls.length === 1, "the extraction asks the provider");
+
+      assert.equal((await api("POST", `${jobPath}/cancel`, { base: other.url, token: user.token })).status, 200);
+      await fake.calls[0]!.closed;
+      assert.equal(fake.calls[0]!.aborted, true, "the task on the other process stopped its provider call");
+      held.open();
+      assert.equal((await api("GET", jobPath, { base: runner.url, token: user.token })).body.status, "cancelled");
+      assert.equal((await api("GET", path, { base: runner.url, token: user.token })).body.total, 0);
+      await eventually(() => updates.filter((u) => u.job_id === started.body.job_id).length === 2, "in_progress and cancelled in the inbox");
+      assert.deepEqual(updates.filter((u) => u.job_id === started.body.job_id).map((u) => u.status), ["in_progress", "cancelled"]);
+    } finally {
+      await inbox.leave();
+    }
   });
 });
