@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import { In } from "typeorm";
 import { StoryGenerationJob, type GenerationStatus } from "../../entities/story-job.entity";
 import type { Database } from "../../infra/database";
@@ -90,22 +91,22 @@ export class StoryGeneration {
   }
 
   /**
-   * Saves the story and completes the job in one statement (so both or neither happen,
-   * and the hot path pays one round trip); undefined if the job had already ended.
+   * Completes the job and saves the story in one statement (so both or neither happen,
+   * and the hot path pays one round trip); undefined if the job had already ended. The
+   * story's id is chosen here so that the job can name it in the same statement (the
+   * foreign key is checked at the statement's end).
    */
   private async complete(job: StoryGenerationJob, title: string, text: string): Promise<string | undefined> {
-    const rows: { story_id: string }[] = await this.db.manager.query(
-      `WITH j AS (SELECT id FROM story_generation_jobs WHERE id = $1 AND status = 'generating' FOR UPDATE),
-            s AS (INSERT INTO stories (owner_id, title, content, summary, genre) SELECT $2, $3, $4, $5, $6 FROM j RETURNING id)
-       UPDATE story_generation_jobs SET status = 'completed', story_id = s.id, updated_at = now() FROM s
-        WHERE story_generation_jobs.id = $1 RETURNING s.id AS story_id`,
-      [job.id, job.ownerId, title.slice(0, 200), text, summaryOf(text), job.genre],
+    const storyId = crypto.randomUUID();
+    const rows: { id: string }[] = await this.db.manager.query(
+      `WITH j AS (UPDATE story_generation_jobs SET status = 'completed', story_id = $2, updated_at = now()
+                   WHERE id = $1 AND status = 'generating' RETURNING id)
+       INSERT INTO stories (id, owner_id, title, content, summary, genre) SELECT $2, $3, $4, $5, $6, $7 FROM j RETURNING id`,
+      [job.id, storyId, job.ownerId, title.slice(0, 200), text, summaryOf(text), job.genre],
     );
-    const storyId = rows[0]?.story_id;
-    if (storyId) {
-      job.storyId = storyId;
-      await this.announce(job, "completed");
-    }
+    if (rows.length === 0) return undefined;
+    job.storyId = storyId;
+    await this.announce(job, "completed");
     return storyId;
   }
 
