@@ -19,12 +19,18 @@ import { metricsApiRoutes } from "./http/metrics-api.routes";
 import { paymentSandboxRoutes, SANDBOX_PATH } from "./http/payment-sandbox.routes";
 import { paymentRoutes } from "./http/payments.routes";
 import { pointRoutes } from "./http/points.routes";
+import { storyGenerationRoutes } from "./http/story-generation.routes";
+import { storyRoutes } from "./http/stories.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { interactionRoutes } from "./http/interactions.routes";
 import { siteRoutes } from "./http/sites.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
+import { BuiltinGenerator } from "./infra/generator/builtin";
+import type { Generator } from "./infra/generator/generator";
+import { OpenAIGenerator } from "./infra/generator/openai";
+import { PresenceLocks } from "./infra/locks";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { SandboxProvider } from "./infra/payments/sandbox";
@@ -51,6 +57,11 @@ import { PointService } from "./services/payments/points";
 import { ProductService } from "./services/payments/products";
 import { SandboxCheckout } from "./services/payments/sandbox";
 import { WebhookService } from "./services/payments/webhook";
+import { QuickCreate } from "./services/quick-create";
+import { StoryEngagement } from "./services/stories/engagement";
+import { CharacterExtraction } from "./services/stories/extraction";
+import { StoryGeneration } from "./services/stories/generation";
+import { StoryService } from "./services/stories/stories";
 import { WorldService } from "./services/world";
 import { InteractionService } from "./services/sites/interactions";
 import { SiteService } from "./services/sites/sites";
@@ -124,12 +135,18 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const products = new ProductService(db);
   const checkout = new CheckoutService(db, products, paymentProvider);
   const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);
+  const generator = createGenerator(cfg);
+  const quickCreate = new QuickCreate(characters, generator, new PresenceLocks(presence), logger, cfg.LLM_TIMEOUT_SECONDS + 30);
+  const stories = new StoryService(db, presence, logger);
+  const storyEngagement = new StoryEngagement(db);
+  const storyGeneration = new StoryGeneration(db, generator, notifications, logger);
+  const extraction = new CharacterExtraction(db, presence, generator, notifications, logger);
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE, loginsPerMinute: cfg.RATE_LIMIT_LOGIN_PER_MINUTE }),
     userRoutes(accounts, directory),
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
-    characterRoutes(characters),
+    characterRoutes(characters, quickCreate),
     messageRoutes(messages),
     siteRoutes(sites),
     interactionRoutes(interactions),
@@ -138,6 +155,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     paymentRoutes({ products, checkout, webhook }),
     paymentSandboxRoutes(new SandboxCheckout(db, paymentProvider)),
     pointRoutes(points),
+    storyRoutes({ stories, engagement: storyEngagement, extraction }),
+    storyGenerationRoutes(storyGeneration),
     ...(options.mounts ?? []),
   ];
 
@@ -188,6 +207,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         await traffic.stop();
       });
       server.onShutdown(async () => {
+        await extraction.stop();
         redis?.disconnect();
         await outbox.stop();
         await db.stop();
@@ -211,9 +231,18 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       if (cfg.isProduction && cfg.PAYMENT_PROVIDER === "sandbox") {
         logger.warn("PAYMENT_PROVIDER=sandbox in production: its checkout page credits points without charging anyone");
       }
+      await extraction.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
+}
+
+/** The text generator GENERATOR names (config.ts checks the openai settings are there). */
+export function createGenerator(cfg: Config): Generator {
+  if (cfg.GENERATOR === "openai") {
+    return new OpenAIGenerator({ baseURL: cfg.LLM_BASE_URL!, apiKey: cfg.LLM_API_KEY, model: cfg.LLM_MODEL!, timeoutSeconds: cfg.LLM_TIMEOUT_SECONDS });
+  }
+  return new BuiltinGenerator({ paceMs: cfg.GENERATOR_PACE_MS });
 }
 
 function bootstrapAdmin(cfg: Config) {

@@ -75,6 +75,8 @@ const schema = z.object({
   LLM_BASE_URL: z.url().optional(),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
+  LLM_TIMEOUT_SECONDS: int(1, 3600).default(120),
+  GENERATOR_PACE_MS: int(0, 1000).default(15),
   ONLINE_TTL: int(1).default(60),
   METRICS_TOKEN: z.string().min(8).optional(),
   /** Unset: on outside production (see loadConfig). */
@@ -130,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !cleaned.JWT_SECRET) problems.push("JWT_SECRET: required in production");
   if (isProduction && !cleaned.PAYMENT_WEBHOOK_SECRET) problems.push("PAYMENT_WEBHOOK_SECRET: required in production");
   if (parsed?.GENERATOR === "openai" && !parsed.LLM_BASE_URL) problems.push("LLM_BASE_URL: required when GENERATOR=openai");
+  if (parsed?.GENERATOR === "openai" && !parsed.LLM_MODEL) problems.push("LLM_MODEL: required when GENERATOR=openai");
   const admin = [cleaned.BOOTSTRAP_ADMIN_USERNAME, cleaned.BOOTSTRAP_ADMIN_EMAIL, cleaned.BOOTSTRAP_ADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push("BOOTSTRAP_ADMIN_USERNAME: _USERNAME, _EMAIL and _PASSWORD must be set together");

@@ -27,6 +27,8 @@ export interface RouteSpec<B, Q, P> {
   params?: P;
   status?: number;
   response?: Schema;
+  /** The success body's media type when it is not JSON (a `text/event-stream` the handler writes itself). */
+  responseType?: "text/event-stream";
   /** Error statuses documented for this route, with their codes. */
   errors?: Record<number, string>;
   /** Middleware run before validation (rate limits). */
@@ -154,7 +156,7 @@ export class Routes {
     const responses: RouteConfig["responses"] = {
       [spec.status ?? (spec.method === "post" ? 201 : 200)]: {
         description: "Success",
-        ...(spec.response ? { content: { "application/json": { schema: spec.response } } } : {}),
+        ...(spec.response ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } } : {}),
       },
     };
     const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body && !spec.rawBody ? { 415: "unsupported_media_type" } : {}), ...spec.errors };

@@ -45,6 +45,19 @@ interface Paged<T> {
 
 type Settings = Pick<Config, "DEFAULT_CHARACTER_CLASS" | "WORLD_ZONE_ID" | "CHARACTER_CACHE_TTL">;
 
+/** Fields only the server sets when it creates a character (quick create), beside what a client may send. */
+export interface CharacterOrigin {
+  image_url?: string;
+  audience_slug?: string;
+  style_slug?: string;
+  one_line_intro?: string;
+  /** Quick create's idempotency key: unique per owner (index characters_owner_request). */
+  request_id?: string;
+}
+
+/** The unique index a second character with the same owner and request_id runs into. */
+export const REQUEST_ID_INDEX = "characters_owner_request";
+
 /** Players' characters: creation, their own cached list, the public catalogue, edits. */
 export class CharacterService {
   constructor(
@@ -57,7 +70,7 @@ export class CharacterService {
     private readonly limits: WriteLimits,
   ) {}
 
-  async create(claims: AuthClaims, input: CreateCharacterInput): Promise<CharacterView> {
+  async create(claims: AuthClaims, input: CreateCharacterInput, origin: CharacterOrigin = {}): Promise<CharacterView> {
     await spendWrite(this.limits, "character", claims.userId);
     const character = await this.db.transaction(async (m) => {
       if (input.background_id) await this.backgrounds.assertExists(m, input.background_id);
@@ -76,6 +89,11 @@ export class CharacterService {
           y: 0,
           startSets: withIds<StartSet>(input.start_sets ?? []),
           endings: withIds<Ending>(input.endings ?? []),
+          imageUrl: origin.image_url ?? null,
+          audienceSlug: origin.audience_slug ?? null,
+          styleSlug: origin.style_slug ?? null,
+          oneLineIntro: origin.one_line_intro ?? null,
+          requestId: origin.request_id ?? null,
         }),
       );
     });
@@ -89,6 +107,12 @@ export class CharacterService {
       })
       .catch((err: unknown) => this.logger.error({ err, characterId: character.id }, "character.created not published"));
     return toCharacter(character);
+  }
+
+  /** The caller's character made by the quick-create request `requestId`, if there is one. */
+  async byRequestId(claims: AuthClaims, requestId: string): Promise<CharacterView | undefined> {
+    const character = await this.db.manager.findOneBy(Character, { ownerId: claims.userId, requestId });
+    return character ? toCharacter(character) : undefined;
   }
 
   /** The caller's characters, oldest first, from the presence cache when it holds them. */

@@ -58,24 +58,19 @@ export class ContentCountsService {
       SELECT (SELECT count(*) FROM users) AS users,
              (SELECT count(*) FROM characters) AS characters,
              (SELECT count(*) FROM characters WHERE is_public) AS public_characters,
-             (SELECT count(*) FROM messages) AS messages,
-             to_regclass('stories') IS NOT NULL AS has_stories`);
-    // Stories arrive with their own migration; until their table exists there are none.
-    const [stories] = row.has_stories
-      ? await this.db.manager.query(`
-          SELECT count(*) FILTER (WHERE deleted_at IS NULL) AS stories,
-                 count(*) FILTER (WHERE deleted_at IS NULL AND is_public) AS public_stories
-          FROM stories`)
-      : [{ stories: 0, public_stories: 0 }];
+             (SELECT count(*) FROM stories WHERE deleted_at IS NULL) AS stories,
+             (SELECT count(*) FROM stories WHERE deleted_at IS NULL AND is_public) AS public_stories,
+             (SELECT count(*) FROM messages) AS messages`);
     return {
       users: Number(row.users),
       characters: Number(row.characters),
       public_characters: Number(row.public_characters),
-      stories: Number(stories.stories),
-      public_stories: Number(stories.public_stories),
+      stories: Number(row.stories),
+      public_stories: Number(row.public_stories),
       messages: Number(row.messages),
     };
   }
+
 }
 
 /** Runs `op` (which may throw at once or return a promise or a value) with a deadline. */

@@ -97,6 +97,7 @@ export const TEST_ENV: Record<string, string> = {
   // Short enough that a test can watch a dropped seat expire and a periodic save land.
   WORLD_RECONNECT_SECONDS: "2",
   WORLD_SAVE_INTERVAL: "1",
+  GENERATOR_PACE_MS: "0",
   BOOTSTRAP_ADMIN_USERNAME: "test_admin",
   BOOTSTRAP_ADMIN_EMAIL: "test_admin@example.test",
   BOOTSTRAP_ADMIN_PASSWORD: "test-admin-password-1",
