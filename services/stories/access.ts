@@ -15,6 +15,9 @@ import type { AuthClaims } from "../tokens";
 /** The presence counter origchat increments for each new session on a story (api.md "Origchat"). */
 export const chatStartsKey = (storyId: string) => `origchat:story:${storyId}:starts`;
 
+/** The presence channel told when a story is deleted (live origchat rooms on it close with 4410). */
+export const storyDeletedChannel = (storyId: string) => `story:${storyId}:deleted`;
+
 /** The live story `id` names; 404 when there is none, 410 once deleted. `lock` takes its row for update. */
 export async function findStory(m: EntityManager, id: string, lock = false): Promise<Story> {
   const story = isUuid(id) ? await m.findOne(Story, { where: { id }, ...(lock && { lock: { mode: "pessimistic_write" as const } }) }) : null;

@@ -8,7 +8,7 @@ import { assertOwnerOr } from "../ownership";
 import { page, type Page } from "../pagination";
 import { likeContains } from "../sql";
 import { hasRole, type AuthClaims } from "../tokens";
-import { assertReadable, chatStarts, findStory } from "./access";
+import { assertReadable, chatStarts, findStory, storyDeletedChannel } from "./access";
 import {
   toExtracted,
   toStory,
@@ -86,13 +86,19 @@ export class StoryService {
     return (await this.views([story]))[0]!;
   }
 
-  /** Soft delete: the row stays, every later read answers 410. */
+  /** Soft delete: the row stays, every later read answers 410; live sessions on it are told after the commit. */
   async remove(claims: AuthClaims, id: string): Promise<void> {
-    await this.db.transaction(async (m) => {
+    const storyId = await this.db.transaction(async (m) => {
       const found = await findStory(m, id, true);
       assertOwnerOr(claims, found.ownerId, "admin");
       await m.update(Story, { id: found.id }, { deletedAt: new Date() });
+      return found.id;
     });
+    try {
+      await this.presence.publish(storyDeletedChannel(storyId), { story_id: storyId });
+    } catch (err) {
+      this.logger.warn({ err, storyId }, "story deletion not announced");
+    }
   }
 
   private async views(stories: Story[]): Promise<StoryView[]> {

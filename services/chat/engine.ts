@@ -1,0 +1,215 @@
+import crypto from "node:crypto";
+import type { Presence } from "@colyseus/core";
+import type { ChatKind, StoredChoice } from "../../entities/chat.entity";
+import type { Generator } from "../../infra/generator/generator";
+import type { Logger } from "../../infra/logger";
+import { conflict, forbidden, gone, notFound } from "../errors";
+import { asProblem } from "../generator-errors";
+import { isUuid, uniqueViolation } from "../sql";
+import { buildReplyContext, NO_PERSONA, RECENT_TURN_EVENTS, type CharacterPersona } from "./context";
+import type { ChoiceView, EventView, Settings, SettingsPatch, TurnInput } from "./schemas";
+import type { TurnSerializer } from "./serial";
+import { assertKnownSettings, effectiveSettings, patchValues } from "./settings";
+import type { ChatStore, NewEvent, TurnRoom } from "./store";
+
+/** A turn as a caller asks for it, whichever edge it came through. */
+export interface PlayRequest {
+  kind: ChatKind;
+  roomId: string;
+  userId: string;
+  input: TurnInput;
+  /** Character chat: the character the client thinks it talks to (409 `character_mismatch` otherwise). */
+  characterId?: string;
+  idempotencyKey?: string;
+  settingsPatch?: SettingsPatch;
+}
+
+export interface TurnHooks {
+  /** The user's events of the turn are stored (committed); the reply is about to be generated. */
+  onAccepted?: (turn: number, events: EventView[]) => void;
+  /** A piece of the reply as the generator writes it. */
+  onDelta?: (turn: number, text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface TurnOutcome {
+  turn: number;
+  /** The turn's events: the user's, then the reply. */
+  events: EventView[];
+  pending_choices: ChoiceView[];
+  settings: Settings;
+  /** A repeated idempotency key: the stored response of the first call, and no new turn. */
+  replayed: boolean;
+}
+
+/** What an origchat room hears after each turn of its session, whichever edge played it. */
+export interface TurnSignal {
+  turn: number;
+}
+
+export const turnSignalChannel = (roomId: string) => `chat:room:${roomId}:turns`;
+
+/** Bounds on what a generated choice may be: a model's answer is input like any other. */
+const MAX_CHOICES = 6;
+const MAX_CHOICE_LABEL = 200;
+
+/** Times a turn is re-read when another turn took the number first (only past an expired lease). */
+const MAX_ATTEMPTS = 3;
+
+const resourceOf = (kind: ChatKind) => (kind === "character" ? "chat room" : "session");
+
+/**
+ * The one turn engine of character chat, origchat over REST and the origchat room. A
+ * turn is serialised per room (TurnSerializer), then: read the room; check access,
+ * character, pending choices and the idempotency key; store the user's events with the
+ * next turn number (committed before anything is generated); build the runtime context
+ * and generate the reply, streaming its pieces; store the reply and the choices it
+ * offers. A generator failure leaves the turn `failed` (its input stays) and reaches the
+ * caller as a problem; a retry with the same idempotency key generates that turn again.
+ */
+export class TurnEngine {
+  constructor(
+    private readonly store: ChatStore,
+    private readonly generator: Generator,
+    private readonly serial: TurnSerializer,
+    private readonly presence: Presence,
+    private readonly logger: Logger,
+    private readonly persona: CharacterPersona = NO_PERSONA,
+  ) {}
+
+  async play(req: PlayRequest, hooks: TurnHooks = {}): Promise<TurnOutcome> {
+    assertKnownSettings(req.settingsPatch);
+    if (!isUuid(req.roomId)) throw notFound(resourceOf(req.kind));
+    return this.serial.run(req.roomId, () => this.playNow(req, hooks));
+  }
+
+  private async playNow(req: PlayRequest, hooks: TurnHooks): Promise<TurnOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const room = await this.store.roomForTurn(req.roomId, req.idempotencyKey, RECENT_TURN_EVENTS);
+      this.assertPlayable(room, req);
+      if (room.idem) return this.repeat(room, hooks);
+      const input = inputOf(room, req.input);
+      const userEvents: NewEvent[] = [{ id: crypto.randomUUID(), ordinal: 0, role: "user", kind: req.input.type, text: input.text, created_at: new Date().toISOString() }];
+      let begun;
+      try {
+        begun = await this.store.beginTurn(room.id, room.turn, {
+          type: req.input.type,
+          events: userEvents,
+          settings: patchValues(req.settingsPatch),
+          idempotencyKey: req.idempotencyKey,
+        });
+      } catch (err) {
+        // A turn with this number or key committed between our read and our write: read again.
+        if (!uniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
+        continue;
+      }
+      if (!begun) {
+        if (attempt >= MAX_ATTEMPTS) throw conflict("turn_in_progress", "Another turn of this chat was played at the same time; try again.");
+        continue;
+      }
+      const stored = userEvents.map((e) => withTurn(e, begun.turn));
+      hooks.onAccepted?.(begun.turn, stored);
+      return this.reply(room, begun.turn, stored, room.recent, input, effectiveSettings(begun.settings), hooks);
+    }
+  }
+
+  /** 404, 403, 410 and 409 `character_mismatch`, in that order. */
+  private assertPlayable(room: TurnRoom | undefined, req: PlayRequest): asserts room is TurnRoom {
+    if (!room || room.kind !== req.kind) throw notFound(resourceOf(req.kind));
+    if (room.ownerId !== req.userId) throw forbidden(`This ${resourceOf(req.kind)} is not yours.`);
+    if (room.story?.deleted) throw gone("story");
+    if (req.kind === "character" && req.characterId !== room.characterId) {
+      throw conflict("character_mismatch", "This chat room is with another character.");
+    }
+  }
+
+  /** A known idempotency key: the first call's response, or its failed turn generated again. */
+  private async repeat(room: TurnRoom, hooks: TurnHooks): Promise<TurnOutcome> {
+    const idem = room.idem!;
+    if (idem.status === "completed") {
+      const stored = idem.response as Omit<TurnOutcome, "settings" | "replayed">;
+      return { ...stored, settings: effectiveSettings(room.settings), replayed: true };
+    }
+    // Turns are serialised, so a turn still `generating` here was abandoned (its process died).
+    if (idem.turn !== room.turn) throw conflict("turn_failed", "The turn sent with this idempotency key failed and later turns were played since; send a new one.");
+    const userEvents = room.recent.filter((e) => e.turn === idem.turn);
+    const text = userEvents.map((e) => e.text).join("\n");
+    hooks.onAccepted?.(idem.turn, userEvents);
+    const type = (userEvents[0]?.kind ?? "text") as TurnInput["type"];
+    return this.reply(room, idem.turn, userEvents, room.recent.filter((e) => e.turn < idem.turn), { type, text }, effectiveSettings(room.settings), hooks);
+  }
+
+  private async reply(
+    room: TurnRoom,
+    turn: number,
+    userEvents: EventView[],
+    recent: EventView[],
+    input: { type: TurnInput["type"]; text: string },
+    settings: Settings,
+    hooks: TurnHooks,
+  ): Promise<TurnOutcome> {
+    const context = buildReplyContext(
+      { kind: room.kind, character: room.character, story: room.story, openingId: room.openingId, meta: room.meta, settings, recent, input, pendingChoices: room.pendingChoices },
+      this.persona,
+    );
+    let generated;
+    try {
+      generated = await this.generator.reply(context, { signal: hooks.signal, onDelta: hooks.onDelta && ((text) => hooks.onDelta!(turn, text)) });
+    } catch (err) {
+      await this.store.failTurn(room.id, turn).catch((failure: unknown) => this.logger.error({ err: failure, roomId: room.id, turn }, "failed turn not marked"));
+      this.announce(room, turn);
+      throw asProblem(err);
+    }
+    const replyEvent: NewEvent = {
+      id: crypto.randomUUID(),
+      ordinal: userEvents.length,
+      role: room.kind === "origchat" && !room.character ? "narrator" : "character",
+      kind: "reply",
+      text: generated.text,
+      created_at: new Date().toISOString(),
+    };
+    const choices = room.kind === "origchat" ? cleanChoices(generated.choices) : [];
+    const response = { turn, events: [...userEvents, withTurn(replyEvent, turn)], pending_choices: choices };
+    await this.store.completeTurn(room.id, turn, [replyEvent], response, choices);
+    this.announce(room, turn);
+    return { ...response, settings, replayed: false };
+  }
+
+  /** Tells a live origchat room about a turn it may not have played itself (after commit; best effort). */
+  private announce(room: TurnRoom, turn: number) {
+    if (room.kind !== "origchat") return;
+    try {
+      const signal: TurnSignal = { turn };
+      void Promise.resolve(this.presence.publish(turnSignalChannel(room.id), signal)).catch((err: unknown) =>
+        this.logger.warn({ err, roomId: room.id }, "turn signal not published"),
+      );
+    } catch (err) {
+      this.logger.warn({ err, roomId: room.id }, "turn signal not published");
+    }
+  }
+}
+
+/** The input as the turn's text: a choice must be one of those pending, and its label is the text. */
+function inputOf(room: TurnRoom, input: TurnInput): { type: TurnInput["type"]; text: string } {
+  if (input.type !== "choice") return { type: input.type, text: input.text };
+  if (room.pendingChoices.length === 0) throw conflict("no_pending_choice", "There is no choice to make right now.");
+  const chosen = room.pendingChoices.find((c) => c.id === input.choice_id);
+  if (!chosen) throw conflict("invalid_choice", "choice_id is not one of the pending choices.");
+  return { type: "choice", text: chosen.label };
+}
+
+const withTurn = (e: NewEvent, turn: number): EventView => ({ id: e.id, turn, role: e.role, kind: e.kind, text: e.text, created_at: e.created_at });
+
+function cleanChoices(choices: StoredChoice[]): StoredChoice[] {
+  const seen = new Set<string>();
+  const out: StoredChoice[] = [];
+  for (const c of choices) {
+    const id = String(c.id).slice(0, 64);
+    const label = String(c.label).trim().slice(0, MAX_CHOICE_LABEL);
+    if (!id || !label || seen.has(id)) continue;
+    seen.add(id);
+    out.push({ id, label });
+    if (out.length === MAX_CHOICES) break;
+  }
+  return out;
+}
