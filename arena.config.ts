@@ -13,6 +13,8 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { chatRoutes } from "./http/chat.routes";
+import { origchatRoutes } from "./http/origchat.routes";
 import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { metricsApiRoutes } from "./http/metrics-api.routes";
@@ -39,11 +41,18 @@ import { assertRedisKeepsKeys } from "./infra/redis";
 import { WriteLimits } from "./infra/write-limits";
 import { createDmChannelRoom, DM_CHANNEL_JOIN } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom, INBOX_JOIN } from "./rooms/inbox/inbox.room";
+import { RoomTurnForwarder } from "./rooms/origchat/forward";
+import { createOrigchatRoom, ORIGCHAT_JOIN, ORIGCHAT_ROOM } from "./rooms/origchat/origchat.room";
 import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_JOIN, WORLD_ZONE_ROOM, worldEncodeBufferSize } from "./rooms/world-zone/world-zone.room";
 import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CharacterChatService } from "./services/chat/character-chat";
+import { TurnEngine } from "./services/chat/engine";
+import { OrigchatService } from "./services/chat/origchat";
+import { TurnSerializer } from "./services/chat/serial";
+import { ChatStore } from "./services/chat/store";
 import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
 import { ContentCountsService } from "./services/metrics/content-counts";
@@ -117,11 +126,19 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const online = new OnlineTracker(presence, cfg.ONLINE_TTL);
   const traffic = new TrafficCounter(presence, logger);
   const contentCounts = new ContentCountsService(db, presence, logger);
+  const generator = createGenerator(cfg);
+  // A turn's lease outlives the slowest reply the generator timeout allows; a waiting turn may wait that long.
+  const turnLease = cfg.LLM_TIMEOUT_SECONDS + 30;
+  const chatStore = new ChatStore(db);
+  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger);
+  const characterChat = new CharacterChatService(db, chatStore, turnEngine);
+  const origchat = new OrigchatService(db, chatStore, turnEngine, presence, logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
   const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
     dm_channel: { room: createDmChannelRoom(roomDeps), join: DM_CHANNEL_JOIN },
     [WORLD_ZONE_ROOM]: { room: createWorldZoneRoom({ config: cfg, tokens, world, events, logger, metrics, limits: writeLimits }), join: WORLD_ZONE_JOIN },
+    [ORIGCHAT_ROOM]: { room: createOrigchatRoom({ tokens, origchat, logger, config: cfg, meter: metrics.roomMessages }), join: ORIGCHAT_JOIN },
     ...options.roomTypes?.({ tokens }),
   };
   // A joiner's full-state encode of a crowded zone must fit without regrowing the buffer.
@@ -137,7 +154,6 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const products = new ProductService(db);
   const checkout = new CheckoutService(db, products, paymentProvider);
   const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);
-  const generator = createGenerator(cfg);
   const quickCreate = new QuickCreate(characters, generator, new PresenceLocks(presence), logger, cfg.LLM_TIMEOUT_SECONDS + 30);
   const stories = new StoryService(db, presence, logger);
   const storyEngagement = new StoryEngagement(db);
@@ -159,6 +175,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     pointRoutes(points),
     storyRoutes({ stories, engagement: storyEngagement, extraction }),
     storyGenerationRoutes(storyGeneration),
+    chatRoutes(characterChat),
+    origchatRoutes(origchat),
     ...(options.mounts ?? []),
   ];
 
