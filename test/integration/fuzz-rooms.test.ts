@@ -24,6 +24,10 @@ const JOIN_RECIPES: Record<string, (user: TestUser, peer: TestUser) => Promise<R
   dm_channel: async (_user, peer) => ({ peer_id: peer.id }),
   world_zone: async (user) => ({ character_id: (await api("POST", "/api/v1/characters", { token: user.token, body: { name: "Fuzzer" } })).body.id }),
   __test_faulty: async () => ({ fail_in: "none" }),
+  origchat: async (user) => {
+    const story = await api("POST", "/api/v1/stories", { token: user.token, body: { title: "Fuzzed", content: "A story for the fuzzer." } });
+    return { session_id: (await api("POST", "/api/v1/chat/origchat/start", { token: user.token, body: { story_id: story.body.id } })).body.session_id };
+  },
 };
 
 /** Payloads no message schema of ours accepts, and others that most will refuse. */
