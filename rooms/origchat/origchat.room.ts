@@ -26,7 +26,7 @@ export const CLOSE_STORY_DELETED = 4410;
 const STATE_EVENTS = 50;
 
 /** Turns waiting in one room beyond which another is refused (409 `turn_in_progress`). */
-const MAX_QUEUED_TURNS = 16;
+const MAX_QUEUED_TURNS = 32;
 
 export const ORIGCHAT_JOIN = {
   // A malformed id names no session: the room answers 404 for it, as for an unknown one.
