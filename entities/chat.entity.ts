@@ -1,7 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from "typeorm";
 
 export type ChatKind = "character" | "origchat";
-export type TurnStatus = "generating" | "completed" | "failed";
 export type EventRole = "user" | "character" | "narrator";
 
 export interface StoredChoice {
@@ -12,7 +11,7 @@ export interface StoredChoice {
 /**
  * A character chat room (`kind` character: a user and one character) or an origchat
  * session (`kind` origchat: a user playing a story, optionally with a character). The
- * turn engine serves both; `turn` is the number of the latest turn.
+ * turn engine serves both; their latest turn and pending choices are read from the events.
  */
 @Entity("chat_rooms")
 export class ChatRoom {
@@ -45,51 +44,15 @@ export class ChatRoom {
   @Column({ type: "jsonb", default: () => "'{}'" })
   meta!: Record<string, unknown>;
 
-  @Column({ name: "pending_choices", type: "jsonb", default: () => "'[]'" })
-  pendingChoices!: StoredChoice[];
-
-  @Column({ type: "integer", default: 0 })
-  turn!: number;
-
-  @Column({ name: "last_idem_key", type: "text", nullable: true })
-  lastIdemKey!: string | null;
-
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt!: Date;
 
+  /** The last change of its settings. */
   @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
   updatedAt!: Date;
 }
 
-/** One turn of a room: the user's input was stored with it; `response` once the reply is. */
-@Entity("chat_turns")
-export class ChatTurn {
-  @PrimaryColumn({ name: "room_id", type: "uuid" })
-  roomId!: string;
-
-  @PrimaryColumn({ type: "integer" })
-  turn!: number;
-
-  @Column({ name: "input_type", type: "text" })
-  inputType!: string;
-
-  @Column({ name: "idempotency_key", type: "text", nullable: true })
-  idempotencyKey!: string | null;
-
-  @Column({ type: "text" })
-  status!: TurnStatus;
-
-  @Column({ type: "json", nullable: true })
-  response!: unknown;
-
-  @CreateDateColumn({ name: "created_at", type: "timestamptz" })
-  createdAt!: Date;
-
-  @UpdateDateColumn({ name: "updated_at", type: "timestamptz" })
-  updatedAt!: Date;
-}
-
-/** What was said in a room, in (turn, ordinal) order; turn 0 is the opening. */
+/** What was said in a room, in (turn, ordinal) order: each turn's input at ordinal 0, then the reply; turn 0 is the opening. */
 @Entity("chat_events")
 export class ChatEvent {
   @PrimaryColumn({ type: "uuid" })
@@ -112,6 +75,14 @@ export class ChatEvent {
 
   @Column({ type: "text" })
   text!: string;
+
+  /** An input's idempotency key (unique per room). */
+  @Column({ name: "idempotency_key", type: "text", nullable: true })
+  idempotencyKey!: string | null;
+
+  /** The choices a reply offered. */
+  @Column({ type: "jsonb", nullable: true })
+  choices!: StoredChoice[] | null;
 
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt!: Date;

@@ -8,13 +8,13 @@ import { ExtractedCharacterRow, StoryExtractionJob, StoryGenerationJob } from ".
 import { Story, StoryComment, StoryLike } from "./story.entity";
 import { User } from "./user.entity";
 import { Interaction, InteractionAudit } from "./interaction.entity";
-import { ChatEvent, ChatRoom, ChatTurn } from "./chat.entity";
+import { ChatEvent, ChatRoom } from "./chat.entity";
 import { Site, SiteMember } from "./site.entity";
 
 export { Background, Character, CmsConfigVersion, DmReadMarker, EmailToken, OutboxEmail, PreverifiedEmail, RefreshToken, RevokedToken, Session, User, Message };
 export { Payment, PointBalance, PointTransaction, Product };
 export { Story, StoryLike, StoryComment, StoryGenerationJob, StoryExtractionJob, ExtractedCharacterRow };
-export { ChatRoom, ChatTurn, ChatEvent };
+export { ChatRoom, ChatEvent };
 
 /** Every entity, one per line so that additions merge cleanly. */
 export const entities = [
@@ -45,6 +45,5 @@ export const entities = [
   StoryExtractionJob,
   ExtractedCharacterRow,
   ChatRoom,
-  ChatTurn,
   ChatEvent,
 ];

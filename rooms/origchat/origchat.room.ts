@@ -78,6 +78,8 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
     private sessionId = "";
     private queued = 0;
     private closing = false;
+    /** Reply text generated since the last `delta` went out: pieces written in one tick leave as one message. */
+    private unsent: { turn: number; text: string } | undefined;
     /** Aborts the reply being generated when the room goes away (shutdown). */
     private readonly stop = new AbortController();
     /** The room's work in arrival order: turns, and re-reads of the session after turns played elsewhere. */
@@ -142,11 +144,13 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
               this.state.pending_choices.clear();
               this.append(events);
             },
-            onDelta: (number, text) => this.router.broadcast("delta", { turn: number, text }),
+            onDelta: (number, text) => this.stream(number, text),
           });
+          this.flushDelta();
           if (!outcome.replayed) this.applyOutcome(outcome);
           this.answer(origin, { ok: true, result: toTurnView(outcome) });
         } catch (err) {
+          this.flushDelta();
           this.answer(origin, { ok: false, error: toWire(err, logger) });
         } finally {
           this.state.status = "idle";
@@ -154,6 +158,22 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
         }
       });
       return undefined;
+    }
+
+    /** Buffers a piece of the reply until the end of the tick (the generator may write many in one). */
+    private stream(turn: number, text: string) {
+      if (this.unsent) {
+        this.unsent.text += text;
+        return;
+      }
+      this.unsent = { turn, text };
+      setImmediate(() => this.flushDelta());
+    }
+
+    private flushDelta() {
+      const unsent = this.unsent;
+      this.unsent = undefined;
+      if (unsent) this.router.broadcast("delta", unsent);
     }
 
     private answer(origin: Origin, envelope: TurnEnvelope) {

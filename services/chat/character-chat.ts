@@ -10,7 +10,7 @@ import { LATEST_EVENTS, lockStart, playableCharacter } from "./access";
 import type { TurnEngine } from "./engine";
 import type { ChatMessageInput, ChatMessageView, ChatRoomView, ChatStartInput, ChatStartView, EventView } from "./schemas";
 import { DEFAULT_SETTINGS, effectiveSettings } from "./settings";
-import type { ChatStore, NewEvent } from "./store";
+import { LATEST_EVENT_JOIN, ROOM_PROGRESS, type ChatStore, type NewEvent } from "./store";
 
 /** Runtime meta a new room starts with: no stat changes, no memos beyond its start set's. */
 const ROOM_META_DEFAULTS = { stats: {}, memos: [] };
@@ -26,7 +26,7 @@ export class CharacterChatService {
     private readonly engine: TurnEngine,
   ) {}
 
-  /** The caller's latest room with the character (`reused`), or a new one when there is none, or always with `forceNew`. */
+  /** The caller's newest room with the character (`reused`), or a new one when there is none, or always with `forceNew`. */
   async start(claims: AuthClaims, input: ChatStartInput, forceNew = false): Promise<ChatStartView> {
     const { room, reused } = await this.db.transaction(async (m) => {
       const character = await playableCharacter(m, claims, input.character_id);
@@ -35,7 +35,7 @@ export class CharacterChatService {
         await lockStart(m, claims.userId, "character", character.id);
         const latest = await m.findOne(ChatRoom, {
           where: { kind: "character", ownerId: claims.userId, characterId: character.id },
-          order: { updatedAt: "DESC" },
+          order: { createdAt: "DESC" },
           select: { id: true },
         });
         if (latest) return { room: latest.id, reused: true };
@@ -67,9 +67,9 @@ export class CharacterChatService {
     const m = this.db.manager;
     const [rows, [{ total }]] = await Promise.all([
       m.query(
-        `SELECT r.id, r.character_id, c.name AS character_name, r.opening_id, r.turn, r.settings, r.created_at, r.updated_at
-         FROM chat_rooms r JOIN characters c ON c.id = r.character_id
-         WHERE r.kind = 'character' AND r.owner_id = $1 ORDER BY r.updated_at DESC, r.id LIMIT $2 OFFSET $3`,
+        `SELECT r.id, r.character_id, c.name AS character_name, r.opening_id, r.settings, r.created_at, ${ROOM_PROGRESS}
+         FROM chat_rooms r JOIN characters c ON c.id = r.character_id ${LATEST_EVENT_JOIN}
+         WHERE r.kind = 'character' AND r.owner_id = $1 ORDER BY coalesce(latest.created_at, r.created_at) DESC, r.id LIMIT $2 OFFSET $3`,
         [claims.userId, q.limit, q.offset],
       ),
       m.query(`SELECT count(*)::int AS total FROM chat_rooms WHERE kind = 'character' AND owner_id = $1`, [claims.userId]),
@@ -82,7 +82,7 @@ export class CharacterChatService {
       turn: Number(r.turn),
       settings: effectiveSettings(r.settings),
       created_at: new Date(r.created_at).toISOString(),
-      updated_at: new Date(r.updated_at).toISOString(),
+      updated_at: new Date(r.played_at ?? r.created_at).toISOString(),
     }));
     return { items, total, limit: q.limit, offset: q.offset };
   }
@@ -104,7 +104,8 @@ interface RoomRow {
   turn: number;
   settings: Record<string, unknown>;
   created_at: string | Date;
-  updated_at: string | Date;
+  /** The latest event's time: when the room was last played. */
+  played_at: string | Date | null;
 }
 
 function openingOf(character: Character, openingId: string | undefined) {

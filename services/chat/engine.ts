@@ -5,12 +5,12 @@ import type { Generator } from "../../infra/generator/generator";
 import type { Logger } from "../../infra/logger";
 import { conflict, forbidden, gone, notFound } from "../errors";
 import { asProblem } from "../generator-errors";
-import { isUuid, uniqueViolation } from "../sql";
+import { foreignKeyViolation, isUuid, uniqueViolation } from "../sql";
 import { buildReplyContext, NO_PERSONA, RECENT_TURN_EVENTS, type CharacterPersona } from "./context";
 import type { ChoiceView, EventView, Settings, SettingsPatch, TurnInput } from "./schemas";
 import type { TurnSerializer } from "./serial";
 import { assertKnownSettings, effectiveSettings, patchValues } from "./settings";
-import type { ChatStore, NewEvent, TurnRoom } from "./store";
+import { pendingAfter, type ChatStore, type NewEvent, type StoredEvent, type TurnRoom } from "./store";
 
 /** A turn as a caller asks for it, whichever edge it came through. */
 export interface PlayRequest {
@@ -53,8 +53,11 @@ export const turnSignalChannel = (roomId: string) => `chat:room:${roomId}:turns`
 const MAX_CHOICES = 6;
 const MAX_CHOICE_LABEL = 200;
 
-/** Times a turn is re-read when another turn took the number first (only past an expired lease). */
+/** Times a turn is re-read when the room moved on since it was read (a stale cache entry, or past an expired lease). */
 const MAX_ATTEMPTS = 3;
+
+/** Rooms whose last turn this process remembers, so that their next turn need not read them again. */
+const CACHED_ROOMS = 1000;
 
 const resourceOf = (kind: ChatKind) => (kind === "character" ? "chat room" : "session");
 
@@ -77,6 +80,8 @@ export class TurnEngine {
     private readonly persona: CharacterPersona = NO_PERSONA,
   ) {}
 
+  private readonly rooms = new RoomCache(CACHED_ROOMS);
+
   async play(req: PlayRequest, hooks: TurnHooks = {}): Promise<TurnOutcome> {
     assertKnownSettings(req.settingsPatch);
     if (!isUuid(req.roomId)) throw notFound(resourceOf(req.kind));
@@ -85,31 +90,39 @@ export class TurnEngine {
 
   private async playNow(req: PlayRequest, hooks: TurnHooks): Promise<TurnOutcome> {
     for (let attempt = 1; ; attempt++) {
-      const room = await this.store.roomForTurn(req.roomId, req.idempotencyKey, RECENT_TURN_EVENTS);
-      this.assertPlayable(room, req);
-      if (room.idem) return this.repeat(room, hooks);
-      const input = inputOf(room, req.input);
-      const userEvents: NewEvent[] = [{ id: crypto.randomUUID(), ordinal: 0, role: "user", kind: req.input.type, text: input.text, created_at: new Date().toISOString() }];
-      let begun;
+      // What this process's last turn of the room left, if it remembers: taking the turn checks it is still so.
+      const cached = attempt === 1 ? this.rooms.get(req.roomId) : undefined;
+      const room = cached ?? (await this.store.roomForTurn(req.roomId, req.idempotencyKey, RECENT_TURN_EVENTS));
+      let input;
       try {
-        begun = await this.store.beginTurn(room.id, room.turn, {
-          type: req.input.type,
-          events: userEvents,
-          settings: patchValues(req.settingsPatch),
-          idempotencyKey: req.idempotencyKey,
-        });
+        this.assertPlayable(room, req);
+        if (room.idemTurn !== null) return await this.repeat(room, room.idemTurn, hooks);
+        input = inputOf(room, req.input);
       } catch (err) {
-        // A turn with this number or key committed between our read and our write: read again.
-        if (!uniqueViolation(err) || attempt >= MAX_ATTEMPTS) throw err;
+        // Refusals are decided on what the database holds, never on a remembered room alone.
+        if (!cached) throw err;
+        this.rooms.delete(req.roomId);
         continue;
       }
-      if (!begun) {
+      const event: NewEvent = { id: crypto.randomUUID(), ordinal: 0, role: "user", kind: req.input.type, text: input.text, created_at: new Date().toISOString() };
+      const patch = patchValues(req.settingsPatch);
+      let turn;
+      try {
+        turn = await this.store.beginTurn(room, { event, idempotencyKey: req.idempotencyKey, settingsPatch: patch });
+      } catch (err) {
+        // This turn number or key was taken since the room was read, or the room is gone: read it again.
+        this.rooms.delete(req.roomId);
+        if (!(uniqueViolation(err) || foreignKeyViolation(err)) || attempt >= MAX_ATTEMPTS) throw err;
+        continue;
+      }
+      if (turn === undefined) {
+        this.rooms.delete(req.roomId);
         if (attempt >= MAX_ATTEMPTS) throw conflict("turn_in_progress", "Another turn of this chat was played at the same time; try again.");
         continue;
       }
-      const stored = userEvents.map((e) => withTurn(e, begun.turn));
-      hooks.onAccepted?.(begun.turn, stored);
-      return this.reply(room, begun.turn, stored, room.recent, input, effectiveSettings(begun.settings), hooks);
+      const stored = [withTurn(event, turn)];
+      hooks.onAccepted?.(turn, stored);
+      return this.reply({ ...room, settings: { ...room.settings, ...patch } }, turn, stored, room.recent, input, hooks);
     }
   }
 
@@ -123,31 +136,33 @@ export class TurnEngine {
     }
   }
 
-  /** A known idempotency key: the first call's response, or its failed turn generated again. */
-  private async repeat(room: TurnRoom, hooks: TurnHooks): Promise<TurnOutcome> {
-    const idem = room.idem!;
-    if (idem.status === "completed") {
-      const stored = idem.response as Omit<TurnOutcome, "settings" | "replayed">;
-      return { ...stored, settings: effectiveSettings(room.settings), replayed: true };
-    }
-    // Turns are serialised, so a turn still `generating` here was abandoned (its process died).
-    if (idem.turn !== room.turn) throw conflict("turn_failed", "The turn sent with this idempotency key failed and later turns were played since; send a new one.");
-    const userEvents = room.recent.filter((e) => e.turn === idem.turn);
-    const text = userEvents.map((e) => e.text).join("\n");
-    hooks.onAccepted?.(idem.turn, userEvents);
-    const type = (userEvents[0]?.kind ?? "text") as TurnInput["type"];
-    return this.reply(room, idem.turn, userEvents, room.recent.filter((e) => e.turn < idem.turn), { type, text }, effectiveSettings(room.settings), hooks);
+  /**
+   * A known idempotency key: the response of the first call, rebuilt from its stored
+   * turn; or, when that turn has no reply (its generation failed, or its process died:
+   * turns are serialised, so none is still being generated), its reply generated again.
+   */
+  private async repeat(room: TurnRoom, turn: number, hooks: TurnHooks): Promise<TurnOutcome> {
+    const events = await this.store.turnEvents(room.id, turn);
+    const reply = events.find((e) => e.kind === "reply");
+    if (reply) return { turn, events: events.map(viewOf), pending_choices: reply.choices ?? [], settings: effectiveSettings(room.settings), replayed: true };
+    if (turn !== room.turn) throw conflict("turn_failed", "The turn sent with this idempotency key failed and later turns were played since; send a new one.");
+    const inputs = events.map(viewOf);
+    hooks.onAccepted?.(turn, inputs);
+    const type = (inputs[0]?.kind ?? "text") as TurnInput["type"];
+    const before = room.recent.filter((e) => e.turn < turn);
+    return this.reply({ ...room, pendingChoices: pendingAfter(before.at(-1)) }, turn, inputs, before, { type, text: inputs.map((e) => e.text).join("\n") }, hooks);
   }
 
+  /** Generates and stores the reply of `turn`, whose inputs are stored; `room` is as it was before the turn. */
   private async reply(
     room: TurnRoom,
     turn: number,
-    userEvents: EventView[],
-    recent: EventView[],
+    inputs: EventView[],
+    recent: StoredEvent[],
     input: { type: TurnInput["type"]; text: string },
-    settings: Settings,
     hooks: TurnHooks,
   ): Promise<TurnOutcome> {
+    const settings = effectiveSettings(room.settings);
     const context = buildReplyContext(
       { kind: room.kind, character: room.character, story: room.story, openingId: room.openingId, meta: room.meta, settings, recent, input, pendingChoices: room.pendingChoices },
       this.persona,
@@ -156,23 +171,38 @@ export class TurnEngine {
     try {
       generated = await this.generator.reply(context, { signal: hooks.signal, onDelta: hooks.onDelta && ((text) => hooks.onDelta!(turn, text)) });
     } catch (err) {
-      await this.store.failTurn(room.id, turn).catch((failure: unknown) => this.logger.error({ err: failure, roomId: room.id, turn }, "failed turn not marked"));
+      // The turn stays, without a reply: its input is kept, and a retry with its key generates it again.
+      this.rooms.delete(room.id);
       this.announce(room, turn);
       throw asProblem(err);
     }
-    const replyEvent: NewEvent = {
+    const reply: NewEvent = {
       id: crypto.randomUUID(),
-      ordinal: userEvents.length,
+      ordinal: inputs.length,
       role: room.kind === "origchat" && !room.character ? "narrator" : "character",
       kind: "reply",
       text: generated.text,
       created_at: new Date().toISOString(),
     };
     const choices = room.kind === "origchat" ? cleanChoices(generated.choices) : [];
-    const response = { turn, events: [...userEvents, withTurn(replyEvent, turn)], pending_choices: choices };
-    await this.store.completeTurn(room.id, turn, [replyEvent], response, choices);
+    try {
+      await this.store.completeTurn(room.id, turn, reply, choices);
+    } catch (err) {
+      this.rooms.delete(room.id);
+      // The room was deleted (its character, story or owner) while the reply was written.
+      if (foreignKeyViolation(err)) throw notFound(resourceOf(room.kind));
+      throw err;
+    }
+    const events = [...inputs, withTurn(reply, turn)];
+    this.rooms.set(room.id, {
+      ...room,
+      turn,
+      pendingChoices: choices,
+      idemTurn: null,
+      recent: [...recent, ...events.map((e) => ({ ...e, choices: e.id === reply.id ? choices : null }))].slice(-RECENT_TURN_EVENTS),
+    });
     this.announce(room, turn);
-    return { ...response, settings, replayed: false };
+    return { turn, events, pending_choices: choices, settings, replayed: false };
   }
 
   /** Tells a live origchat room about a turn it may not have played itself (after commit; best effort). */
@@ -200,6 +230,8 @@ function inputOf(room: TurnRoom, input: TurnInput): { type: TurnInput["type"]; t
 
 const withTurn = (e: NewEvent, turn: number): EventView => ({ id: e.id, turn, role: e.role, kind: e.kind, text: e.text, created_at: e.created_at });
 
+const viewOf = (e: StoredEvent): EventView => ({ id: e.id, turn: e.turn, role: e.role, kind: e.kind, text: e.text, created_at: e.created_at });
+
 function cleanChoices(choices: StoredChoice[]): StoredChoice[] {
   const seen = new Set<string>();
   const out: StoredChoice[] = [];
@@ -212,4 +244,25 @@ function cleanChoices(choices: StoredChoice[]): StoredChoice[] {
     if (out.length === MAX_CHOICES) break;
   }
   return out;
+}
+
+/** The rooms whose last turn this process played, least recently played dropped first. */
+class RoomCache {
+  private readonly rooms = new Map<string, TurnRoom>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(id: string): TurnRoom | undefined {
+    return this.rooms.get(id);
+  }
+
+  set(id: string, room: TurnRoom): void {
+    this.rooms.delete(id);
+    this.rooms.set(id, room);
+    if (this.rooms.size > this.capacity) this.rooms.delete(this.rooms.keys().next().value!);
+  }
+
+  delete(id: string): void {
+    this.rooms.delete(id);
+  }
 }

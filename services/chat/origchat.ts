@@ -10,7 +10,7 @@ import { LATEST_EVENTS, lockStart, playableCharacter } from "./access";
 import type { TurnEngine, TurnHooks, TurnOutcome } from "./engine";
 import type { OrigchatMeta, OrigchatSessionView, OrigchatStartInput, OrigchatStartView, OrigchatTurnInput, OrigchatTurnView, SettingsPatch, TurnInput } from "./schemas";
 import { assertKnownSettings, DEFAULT_SETTINGS, effectiveSettings } from "./settings";
-import type { ChatStore } from "./store";
+import { LATEST_EVENT_JOIN, ROOM_PROGRESS, type ChatStore } from "./store";
 
 /** The only mode for now: any other requested mode is answered with it (api.md "Origchat"). */
 export const ORIGCHAT_MODE = "plain";
@@ -64,11 +64,12 @@ interface SessionRow {
   story_deleted?: boolean;
 }
 
-const SESSION_COLUMNS = `r.id, r.owner_id, r.story_id, r.character_id, r.mode, r.turn, r.pending_choices, r.last_idem_key, r.settings, r.meta, r.created_at`;
+/** A session row with its progress, over `chat_rooms r` (append LATEST_EVENT_JOIN to the FROM). */
+const SESSION_COLUMNS = `r.id, r.owner_id, r.story_id, r.character_id, r.mode, r.settings, r.meta, r.created_at, ${ROOM_PROGRESS}`;
 
 /**
  * Origchat (seed 004, flow 4): a user plays a story, optionally with a character, one
- * session per story and character unless asked for a new one. Its meta lives in
+ * session per story and character unless asked for a new one (the latest is reused). Its meta lives in
  * presence for cheap reads, with the database row as the truth and the fallback.
  */
 export class OrigchatService {
@@ -96,9 +97,9 @@ export class OrigchatService {
       if (!forceNew) {
         await lockStart(tx, claims.userId, "story", story.id, characterId);
         const [latest]: SessionRow[] = await tx.query(
-          `SELECT ${SESSION_COLUMNS} FROM chat_rooms r
+          `SELECT ${SESSION_COLUMNS} FROM chat_rooms r ${LATEST_EVENT_JOIN}
            WHERE r.kind = 'origchat' AND r.owner_id = $1 AND r.story_id = $2 AND r.character_id IS NOT DISTINCT FROM $3
-           ORDER BY r.updated_at DESC LIMIT 1`,
+           ORDER BY r.created_at DESC LIMIT 1`,
           [claims.userId, story.id, characterId],
         );
         if (latest) return { row: latest, created: false };
@@ -111,7 +112,7 @@ export class OrigchatService {
         meta: RUNTIME_DEFAULTS,
         settings: DEFAULT_SETTINGS,
       });
-      const [fresh]: SessionRow[] = await tx.query(`SELECT ${SESSION_COLUMNS} FROM chat_rooms r WHERE r.id = $1`, [id]);
+      const [fresh]: SessionRow[] = await tx.query(`SELECT ${SESSION_COLUMNS} FROM chat_rooms r ${LATEST_EVENT_JOIN} WHERE r.id = $1`, [id]);
       return { row: fresh!, created: true };
     });
     const meta = toMeta(row);
@@ -175,7 +176,7 @@ export class OrigchatService {
   private async row(sessionId: string): Promise<SessionRow | undefined> {
     if (!isUuid(sessionId)) return undefined;
     const [row]: SessionRow[] = await this.db.manager.query(
-      `SELECT ${SESSION_COLUMNS}, s.deleted_at IS NOT NULL AS story_deleted FROM chat_rooms r JOIN stories s ON s.id = r.story_id
+      `SELECT ${SESSION_COLUMNS}, s.deleted_at IS NOT NULL AS story_deleted FROM chat_rooms r JOIN stories s ON s.id = r.story_id ${LATEST_EVENT_JOIN}
        WHERE r.id = $1 AND r.kind = 'origchat'`,
       [sessionId],
     );

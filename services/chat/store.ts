@@ -1,17 +1,18 @@
 import type { EntityManager, ObjectLiteral } from "typeorm";
 import { Character } from "../../entities/character.entity";
-import type { ChatKind, StoredChoice, TurnStatus } from "../../entities/chat.entity";
+import type { ChatKind, StoredChoice } from "../../entities/chat.entity";
 import type { Database } from "../../infra/database";
 import type { Page, PageQuery } from "../pagination";
 import type { EventView } from "./schemas";
 
 /**
- * The turn engine's SQL. A turn costs three statements: one read of everything the
- * turn needs (room, character, story, the idempotency key's turn, recent events), one
- * that takes the turn (bumps the room's counter only if it still is what was read,
- * inserts the turn and the user's events), and one that stores the reply. Each
- * statement is atomic on its own; the unique keys of chat_turns make a duplicate turn
- * number or idempotency key impossible whatever races.
+ * The turn engine's SQL. A turn writes two rows, each in one statement: the user's
+ * input (with the turn number max(turn) + 1, taken only if that is the number the turn
+ * was written for and the room's character and story are still the versions read),
+ * then the reply. Before them, one read of everything the turn needs (room, character,
+ * story, the idempotency key's turn, the latest events), which the engine skips when
+ * it holds what its own last turn of the room left. The unique keys of chat_events make
+ * a duplicate turn number or idempotency key impossible whatever races.
  */
 
 /** An event as the engine writes it; `turn` comes from the statement that takes the turn. */
@@ -31,10 +32,15 @@ export interface StoryExcerpt {
   deleted: boolean;
 }
 
-export interface IdempotentTurn {
-  turn: number;
-  status: TurnStatus;
-  response: unknown;
+/** The versions (updated_at, as Postgres prints it) of what a turn read besides the room: taking the turn checks them. */
+export interface ReadVersions {
+  character: string | null;
+  story: string | null;
+}
+
+/** An event with what the engine keeps beside its view: a reply's choices. */
+export interface StoredEvent extends EventView {
+  choices: StoredChoice[] | null;
 }
 
 /** Everything a turn reads, in one round trip. */
@@ -47,62 +53,59 @@ export interface TurnRoom {
   openingId: string | null;
   settings: Record<string, unknown>;
   meta: Record<string, unknown>;
-  pendingChoices: StoredChoice[];
+  /** The latest turn (0 before the first). */
   turn: number;
+  /** The latest reply's choices; none once an input followed it. */
+  pendingChoices: StoredChoice[];
   character: Character | null;
   story: StoryExcerpt | null;
-  idem: IdempotentTurn | null;
+  versions: ReadVersions;
+  /** The turn whose input carried the idempotency key asked about. */
+  idemTurn: number | null;
   /** The latest events, oldest first. */
-  recent: EventView[];
+  recent: StoredEvent[];
 }
 
 /** How much of a story's text an origchat reply is written from. */
 const STORY_EXCERPT_CHARS = 1500;
 
-/** Aliases are spelled out: inside this query a bare \`x\` would name characters.x (a position), not a derived table. */
+const EVENT_COLUMNS = "id, turn, ordinal, role, kind, text, choices, created_at";
+
+/** Aliases are spelled out: inside this query a bare `x` would name characters.x (a position), not a derived table. */
 const READ_TURN_ROOM = `
-  SELECT r.id, r.kind, r.owner_id, r.character_id, r.story_id, r.opening_id, r.settings, r.meta, r.pending_choices, r.turn,
-    to_jsonb(c) AS character,
+  SELECT r.id, r.kind, r.owner_id, r.character_id, r.story_id, r.opening_id, r.settings, r.meta,
+    to_jsonb(c) AS character, c.updated_at::text AS character_version, s.updated_at::text AS story_version,
     CASE WHEN s.id IS NULL THEN NULL ELSE jsonb_build_object(
       'title', s.title, 'summary', s.summary, 'excerpt', left(s.content, ${STORY_EXCERPT_CHARS}), 'deleted', s.deleted_at IS NOT NULL
     ) END AS story,
-    (SELECT json_build_object('turn', t.turn, 'status', t.status, 'response', t.response)
-       FROM chat_turns t WHERE t.room_id = r.id AND t.idempotency_key = $2) AS idem,
+    (SELECT e.turn FROM chat_events e WHERE e.room_id = r.id AND e.idempotency_key = $2) AS idem_turn,
     (SELECT coalesce(jsonb_agg(to_jsonb(recent_event) ORDER BY recent_event.turn, recent_event.ordinal), '[]'::jsonb) FROM (
-       SELECT e.id, e.turn, e.ordinal, e.role, e.kind, e.text, e.created_at FROM chat_events e
-       WHERE e.room_id = r.id ORDER BY e.turn DESC, e.ordinal DESC LIMIT $3
+       SELECT ${EVENT_COLUMNS} FROM chat_events e WHERE e.room_id = r.id ORDER BY e.turn DESC, e.ordinal DESC LIMIT $3
      ) recent_event) AS recent
   FROM chat_rooms r
   LEFT JOIN characters c ON c.id = r.character_id
   LEFT JOIN stories s ON s.id = r.story_id
   WHERE r.id = $1`;
 
-const EVENT_COLUMNS = `x(id uuid, ordinal smallint, role text, kind text, text text, created_at timestamptz)`;
-
-/** Takes turn `$2 + 1` if the room's latest turn is still `$2`; nothing otherwise. */
+/**
+ * Inserts the input of turn `$2 + 1` if max(turn) + 1 is that number and the room's
+ * character ($9) and story ($10) are still the versions read (a story also not
+ * deleted); nothing otherwise. A settings patch ($11) is stored with it.
+ */
 const BEGIN_TURN = `
-  WITH r AS (
-    UPDATE chat_rooms SET turn = turn + 1, pending_choices = '[]'::jsonb, settings = settings || $3::jsonb, last_idem_key = $4, updated_at = now()
-    WHERE id = $1 AND turn = $2
-    RETURNING turn, settings
-  ), t AS (
-    INSERT INTO chat_turns (room_id, turn, input_type, idempotency_key, status)
-    SELECT $1, r.turn, $5, $4, 'generating' FROM r
-  ), e AS (
-    INSERT INTO chat_events (id, room_id, turn, ordinal, role, kind, text, created_at)
-    SELECT x.id, $1, r.turn, x.ordinal, x.role, x.kind, x.text, x.created_at FROM r CROSS JOIN jsonb_to_recordset($6::jsonb) AS ${EVENT_COLUMNS}
+  WITH next AS (
+    SELECT coalesce(max(e.turn), 0) + 1 AS turn FROM chat_events e WHERE e.room_id = $1
+  ), input AS (
+    INSERT INTO chat_events (id, room_id, turn, ordinal, role, kind, text, idempotency_key, created_at)
+    SELECT $3::uuid, $1, next.turn, 0, 'user', $4, $5, $6, $7::timestamptz FROM next
+    WHERE next.turn = $2 + 1
+      AND ($9::text IS NULL OR $9::text = (SELECT c.updated_at::text FROM characters c WHERE c.id = $12::uuid))
+      AND ($10::text IS NULL OR $10::text = (SELECT s.updated_at::text FROM stories s WHERE s.id = $13::uuid AND s.deleted_at IS NULL))
+    RETURNING turn
+  ), patched AS (
+    UPDATE chat_rooms r SET settings = r.settings || $11::jsonb, updated_at = now() FROM input WHERE r.id = $1 AND $8::boolean
   )
-  SELECT turn, settings FROM r`;
-
-/** Stores the reply of turn `$2`; the room's pending choices change only if no later turn took over. */
-const COMPLETE_TURN = `
-  WITH e AS (
-    INSERT INTO chat_events (id, room_id, turn, ordinal, role, kind, text, created_at)
-    SELECT x.id, $1, $2, x.ordinal, x.role, x.kind, x.text, x.created_at FROM jsonb_to_recordset($3::jsonb) AS ${EVENT_COLUMNS}
-  ), t AS (
-    UPDATE chat_turns SET status = 'completed', response = $4::json, updated_at = now() WHERE room_id = $1 AND turn = $2
-  )
-  UPDATE chat_rooms SET pending_choices = $5::jsonb WHERE id = $1 AND turn = $2`;
+  SELECT turn FROM input`;
 
 interface EventRow {
   id: string;
@@ -110,6 +113,7 @@ interface EventRow {
   role: EventView["role"];
   kind: string;
   text: string;
+  choices?: StoredChoice[] | null;
   created_at: string | Date;
 }
 
@@ -122,6 +126,12 @@ export const toEvent = (row: EventRow): EventView => ({
   created_at: new Date(row.created_at).toISOString(),
 });
 
+const toStored = (row: EventRow): StoredEvent => ({ ...toEvent(row), choices: row.choices ?? null });
+
+/** The choices on offer after `latest`: a reply's, none after an input. */
+export const pendingAfter = (latest: { kind: string; choices?: StoredChoice[] | null } | undefined): StoredChoice[] =>
+  latest?.kind === "reply" ? (latest.choices ?? []) : [];
+
 export class ChatStore {
   constructor(private readonly db: Database) {}
 
@@ -129,6 +139,7 @@ export class ChatStore {
     const m = this.db.manager;
     const [row] = await m.query(READ_TURN_ROOM, [roomId, idempotencyKey ?? null, recentEvents]);
     if (!row) return undefined;
+    const recent = (row.recent as EventRow[]).map(toStored);
     return {
       id: row.id,
       kind: row.kind,
@@ -138,38 +149,56 @@ export class ChatStore {
       openingId: row.opening_id,
       settings: row.settings ?? {},
       meta: row.meta ?? {},
-      pendingChoices: row.pending_choices ?? [],
-      turn: Number(row.turn),
+      turn: recent.at(-1)?.turn ?? 0,
+      pendingChoices: pendingAfter(recent.at(-1)),
       character: row.character ? hydrate(m, Character, row.character) : null,
       story: row.story,
-      idem: row.idem,
-      recent: (row.recent as EventRow[]).map(toEvent),
+      versions: { character: row.character_version, story: row.story_version },
+      idemTurn: row.idem_turn === null ? null : Number(row.idem_turn),
+      recent,
     };
   }
 
-  /** Takes turn `expectedTurn + 1` with the user's events; undefined when another turn got there first. */
+  /**
+   * Stores the input of turn `read.turn + 1`; undefined when the room moved on since
+   * `read` (another turn, an edited character or story, a deleted story).
+   */
   async beginTurn(
-    roomId: string,
-    expectedTurn: number,
-    input: { type: string; events: NewEvent[]; settings: Record<string, unknown>; idempotencyKey?: string },
-  ): Promise<{ turn: number; settings: Record<string, unknown> } | undefined> {
+    read: Pick<TurnRoom, "id" | "turn" | "versions" | "characterId" | "storyId">,
+    input: { event: NewEvent; idempotencyKey?: string; settingsPatch: Record<string, unknown> },
+  ): Promise<number | undefined> {
+    const { event } = input;
+    const patched = Object.keys(input.settingsPatch).length > 0;
     const [row] = await this.db.manager.query(BEGIN_TURN, [
-      roomId,
-      expectedTurn,
-      JSON.stringify(input.settings),
+      read.id,
+      read.turn,
+      event.id,
+      event.kind,
+      event.text,
       input.idempotencyKey ?? null,
-      input.type,
-      JSON.stringify(input.events),
+      event.created_at,
+      patched,
+      read.versions.character,
+      read.versions.story,
+      JSON.stringify(input.settingsPatch),
+      read.characterId,
+      read.storyId,
     ]);
-    return row ? { turn: Number(row.turn), settings: row.settings } : undefined;
+    return row ? Number(row.turn) : undefined;
   }
 
-  async completeTurn(roomId: string, turn: number, events: NewEvent[], response: unknown, choices: StoredChoice[]): Promise<void> {
-    await this.db.manager.query(COMPLETE_TURN, [roomId, turn, JSON.stringify(events), JSON.stringify(response), JSON.stringify(choices)]);
+  /** Stores the reply of turn `turn`, with the choices it offers. */
+  async completeTurn(roomId: string, turn: number, reply: NewEvent, choices: StoredChoice[]): Promise<void> {
+    await this.db.manager.query(
+      `INSERT INTO chat_events (id, room_id, turn, ordinal, role, kind, text, choices, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+      [reply.id, roomId, turn, reply.ordinal, reply.role, reply.kind, reply.text, JSON.stringify(choices), reply.created_at],
+    );
   }
 
-  async failTurn(roomId: string, turn: number): Promise<void> {
-    await this.db.manager.query(`UPDATE chat_turns SET status = 'failed', updated_at = now() WHERE room_id = $1 AND turn = $2 AND status = 'generating'`, [roomId, turn]);
+  /** The events of one turn, in order. */
+  async turnEvents(roomId: string, turn: number): Promise<StoredEvent[]> {
+    const rows: EventRow[] = await this.db.manager.query(`SELECT ${EVENT_COLUMNS} FROM chat_events WHERE room_id = $1 AND turn = $2 ORDER BY ordinal`, [roomId, turn]);
+    return rows.map(toStored);
   }
 
   /** Inserts a room with its opening events (turn 0). */
@@ -192,7 +221,8 @@ export class ChatStore {
          RETURNING id, created_at
        ), e AS (
          INSERT INTO chat_events (id, room_id, turn, ordinal, role, kind, text, created_at)
-         SELECT x.id, r.id, 0, x.ordinal, x.role, x.kind, x.text, x.created_at FROM r CROSS JOIN jsonb_to_recordset($7::jsonb) AS ${EVENT_COLUMNS}
+         SELECT o.id, r.id, 0, o.ordinal, o.role, o.kind, o.text, o.created_at
+         FROM r CROSS JOIN jsonb_to_recordset($7::jsonb) AS o(id uuid, ordinal smallint, role text, kind text, text text, created_at timestamptz)
        )
        SELECT id, created_at FROM r`,
       [room.kind, room.ownerId, room.characterId, room.storyId, room.openingId ?? null, JSON.stringify(room.meta), JSON.stringify(opening), JSON.stringify(room.settings)],
@@ -203,8 +233,7 @@ export class ChatStore {
   /** The room's latest `limit` events, oldest first. */
   async latestEvents(roomId: string, limit: number): Promise<EventView[]> {
     const rows: EventRow[] = await this.db.manager.query(
-      `SELECT * FROM (SELECT id, turn, ordinal, role, kind, text, created_at FROM chat_events WHERE room_id = $1 ORDER BY turn DESC, ordinal DESC LIMIT $2) x
-       ORDER BY turn, ordinal`,
+      `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM chat_events WHERE room_id = $1 ORDER BY turn DESC, ordinal DESC LIMIT $2) latest ORDER BY turn, ordinal`,
       [roomId, limit],
     );
     return rows.map(toEvent);
@@ -214,16 +243,26 @@ export class ChatStore {
   async eventPage(roomId: string, q: PageQuery): Promise<Page<EventView>> {
     const m = this.db.manager;
     const [rows, [{ total }]] = await Promise.all([
-      m.query(`SELECT id, turn, ordinal, role, kind, text, created_at FROM chat_events WHERE room_id = $1 ORDER BY turn DESC, ordinal DESC LIMIT $2 OFFSET $3`, [
-        roomId,
-        q.limit,
-        q.offset,
-      ]),
+      m.query(`SELECT ${EVENT_COLUMNS} FROM chat_events WHERE room_id = $1 ORDER BY turn DESC, ordinal DESC LIMIT $2 OFFSET $3`, [roomId, q.limit, q.offset]),
       m.query(`SELECT count(*)::int AS total FROM chat_events WHERE room_id = $1`, [roomId]),
     ]);
     return { items: (rows as EventRow[]).map(toEvent), total, limit: q.limit, offset: q.offset };
   }
 }
+
+/**
+ * The latest turn of room `r`, its pending choices and the last input's idempotency
+ * key, as columns of a query over `chat_rooms r` (the events are the only record of them).
+ */
+export const ROOM_PROGRESS = `
+  coalesce(latest.turn, 0) AS turn,
+  CASE WHEN latest.kind = 'reply' THEN coalesce(latest.choices, '[]'::jsonb) ELSE '[]'::jsonb END AS pending_choices,
+  latest.created_at AS played_at,
+  (SELECT e.idempotency_key FROM chat_events e WHERE e.room_id = r.id AND e.turn > 0 AND e.ordinal = 0 ORDER BY e.turn DESC LIMIT 1) AS last_idem_key`;
+
+/** The join ROOM_PROGRESS reads from. */
+export const LATEST_EVENT_JOIN = `
+  LEFT JOIN LATERAL (SELECT e.turn, e.kind, e.choices, e.created_at FROM chat_events e WHERE e.room_id = r.id ORDER BY e.turn DESC, e.ordinal DESC LIMIT 1) latest ON true`;
 
 /**
  * An entity from a row that Postgres turned into JSON (`to_jsonb(c)`), column by column

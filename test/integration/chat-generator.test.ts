@@ -110,6 +110,32 @@ describe("the turn engine and the generator", function () {
     });
   });
 
+  describe("edits between turns", () => {
+    it("a character edited between two turns is read again: the next reply is written from the new description", async () => {
+      const user = await userOn(base);
+      const { characterId, roomId } = await chatRoom(user.token);
+      await post("/chat/message", user.token, { room_id: roomId, character_id: characterId, content: "One." });
+      const edit = await api("PATCH", `/api/v1/characters/${characterId}`, { base, token: user.token, body: { description: "A retired sea captain." } });
+      assert.equal(edit.status, 200);
+      const next = await post("/chat/message", user.token, { room_id: roomId, character_id: characterId, content: "Two." });
+      assert.equal(next.body.turn, 2);
+      assert.match(replyCalls(fake)[1]!.system, /Mara: A retired sea captain\./);
+    });
+
+    it("a story edited between two turns is read again, and one deleted refuses the next turn with 410", async () => {
+      const user = await userOn(base);
+      const story = await post("/stories", user.token, { title: "The Lantern", content: "The first draft." });
+      const sessionId = (await post("/chat/origchat/start", user.token, { story_id: story.body.id })).body.session_id;
+      await post("/chat/origchat/turn", user.token, { session_id: sessionId, input: { type: "text", text: "One." } });
+      await api("PATCH", `/api/v1/stories/${story.body.id}`, { base, token: user.token, body: { content: "The second draft." } });
+      await post("/chat/origchat/turn", user.token, { session_id: sessionId, input: { type: "text", text: "Two." } });
+      assert.match(replyCalls(fake)[1]!.system, /The second draft\./);
+      await api("DELETE", `/api/v1/stories/${story.body.id}`, { base, token: user.token });
+      const gone = await post("/chat/origchat/turn", user.token, { session_id: sessionId, input: { type: "text", text: "Three." } });
+      assert.equal(gone.status, 410);
+    });
+  });
+
   describe("failures", () => {
     it("the user's event is stored before the reply is generated", async () => {
       const user = await userOn(base);
