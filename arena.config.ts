@@ -50,7 +50,7 @@ import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { CharacterChatService } from "./services/chat/character-chat";
 import { TurnEngine } from "./services/chat/engine";
-import { OrigchatService } from "./services/chat/origchat";
+import { META_TTL_SECONDS as ORIGCHAT_META_TTL, OrigchatService } from "./services/chat/origchat";
 import { TurnSerializer } from "./services/chat/serial";
 import { ChatStore } from "./services/chat/store";
 import { CmsService } from "./services/cms/cms";
@@ -132,7 +132,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const chatStore = new ChatStore(db);
   const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger);
   const characterChat = new CharacterChatService(db, chatStore, turnEngine);
-  const origchat = new OrigchatService(db, chatStore, turnEngine, presence, logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
+  const origchat = new OrigchatService(db, chatStore, turnEngine, presence, new VersionedCache(presence, ORIGCHAT_META_TTL, logger), logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
   const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },

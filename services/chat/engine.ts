@@ -63,12 +63,13 @@ const resourceOf = (kind: ChatKind) => (kind === "character" ? "chat room" : "se
 
 /**
  * The one turn engine of character chat, origchat over REST and the origchat room. A
- * turn is serialised per room (TurnSerializer), then: read the room; check access,
- * character, pending choices and the idempotency key; store the user's events with the
- * next turn number (committed before anything is generated); build the runtime context
- * and generate the reply, streaming its pieces; store the reply and the choices it
- * offers. A generator failure leaves the turn `failed` (its input stays) and reaches the
- * caller as a problem; a retry with the same idempotency key generates that turn again.
+ * turn is serialised per room (TurnSerializer), then: read the room (or take what this
+ * process's last turn of it left); check access, character, pending choices and the
+ * idempotency key; store the user's input with the next turn number (committed before
+ * anything is generated); build the runtime context and generate the reply, streaming
+ * its pieces; store the reply and the choices it offers. A generator failure leaves the
+ * turn without a reply (its input stays) and reaches the caller as a problem; a retry
+ * with the same idempotency key generates that turn's reply again.
  */
 export class TurnEngine {
   constructor(

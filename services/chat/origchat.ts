@@ -11,6 +11,7 @@ import type { TurnEngine, TurnHooks, TurnOutcome } from "./engine";
 import type { OrigchatMeta, OrigchatSessionView, OrigchatStartInput, OrigchatStartView, OrigchatTurnInput, OrigchatTurnView, SettingsPatch, TurnInput } from "./schemas";
 import { assertKnownSettings, DEFAULT_SETTINGS, effectiveSettings } from "./settings";
 import { LATEST_EVENT_JOIN, ROOM_PROGRESS, type ChatStore } from "./store";
+import type { VersionedCache } from "../versioned-cache";
 
 /** The only mode for now: any other requested mode is answered with it (api.md "Origchat"). */
 export const ORIGCHAT_MODE = "plain";
@@ -19,7 +20,7 @@ export const ORIGCHAT_MODE = "plain";
 const RUNTIME_DEFAULTS = { mode: ORIGCHAT_MODE, stats: {}, memos: [] };
 
 /** How long presence keeps a session's meta and a user's session per story; the database outlives it. */
-const META_TTL_SECONDS = 24 * 3600;
+export const META_TTL_SECONDS = 24 * 3600;
 
 /** A session's meta in presence, with its owner for the access check. */
 export const origchatMetaKey = (sessionId: string) => `origchat:session:${sessionId}:meta`;
@@ -69,8 +70,9 @@ const SESSION_COLUMNS = `r.id, r.owner_id, r.story_id, r.character_id, r.mode, r
 
 /**
  * Origchat (seed 004, flow 4): a user plays a story, optionally with a character, one
- * session per story and character unless asked for a new one (the latest is reused). Its meta lives in
- * presence for cheap reads, with the database row as the truth and the fallback.
+ * session per story and character unless asked for a new one (the latest is reused).
+ * Its meta lives in presence for cheap reads (until its next turn, which drops it), with
+ * the database row as the truth and the fallback.
  */
 export class OrigchatService {
   constructor(
@@ -78,6 +80,8 @@ export class OrigchatService {
     private readonly store: ChatStore,
     private readonly engine: TurnEngine,
     private readonly presence: Presence,
+    /** Session metas by origchatMetaKey; each turn of a session invalidates its meta. */
+    private readonly metas: VersionedCache,
     private readonly logger: Logger,
     private readonly actor?: OrigchatActor,
   ) {}
@@ -117,7 +121,7 @@ export class OrigchatService {
     });
     const meta = toMeta(row);
     if (created) await this.countStart(story.id);
-    await this.cache(row.owner_id, meta);
+    await this.remember(row.owner_id, meta);
     return { session_id: meta.session_id, reused: !created, mode: ORIGCHAT_MODE, meta };
   }
 
@@ -133,19 +137,24 @@ export class OrigchatService {
 
   /** Plays one turn through the engine (the room does, and REST when no room is live). */
   async play(sessionId: string, turn: ForwardedTurn, hooks: TurnHooks = {}): Promise<TurnOutcome> {
-    const outcome = await this.engine.play(
-      {
-        kind: "origchat",
-        roomId: sessionId,
-        userId: turn.user_id,
-        input: turn.input,
-        idempotencyKey: turn.idempotency_key,
-        settingsPatch: turn.settings_patch,
-      },
-      hooks,
-    );
-    if (!outcome.replayed) await this.refreshCachedMeta(sessionId, outcome, turn.idempotency_key ?? null);
-    return outcome;
+    let outcome: TurnOutcome | undefined;
+    try {
+      outcome = await this.engine.play(
+        {
+          kind: "origchat",
+          roomId: sessionId,
+          userId: turn.user_id,
+          input: turn.input,
+          idempotencyKey: turn.idempotency_key,
+          settingsPatch: turn.settings_patch,
+        },
+        hooks,
+      );
+      return outcome;
+    } finally {
+      // The cached meta no longer shows the session's turn; the next read takes it from the row.
+      if (!outcome?.replayed) void this.metas.invalidate(origchatMetaKey(sessionId));
+    }
   }
 
   /** The session with its latest events; its owner's only. */
@@ -183,60 +192,44 @@ export class OrigchatService {
     return row;
   }
 
-  /** 404 or 403 unless the session is the caller's: from the meta in presence, else from the row (cached again). */
+  /** 404 or 403 unless the session is the caller's (its meta from presence, else from the row). */
   private async assertOwns(userId: string, sessionId: string): Promise<void> {
-    let cached = isUuid(sessionId) ? await this.readCache(sessionId) : undefined;
-    if (!cached) {
-      const row = await this.row(sessionId);
-      if (!row) throw notFound("session");
-      cached = { owner_id: row.owner_id, meta: toMeta(row) };
-      await this.cache(row.owner_id, cached.meta);
-    }
+    const cached = await this.cachedMeta(sessionId);
+    if (!cached) throw notFound("session");
     if (cached.owner_id !== userId) throw forbidden("This session is not yours.");
   }
 
-  /** The user's session on the story (and character) as presence remembers it; undefined when it does not. */
+  /** A session's meta and owner: from presence, else from the row (and cached again); null for none. */
+  private async cachedMeta(sessionId: string): Promise<CachedMeta | null> {
+    if (!isUuid(sessionId)) return null;
+    const { value } = await this.metas.get<CachedMeta | null>(origchatMetaKey(sessionId), async () => {
+      const row = await this.row(sessionId);
+      return row ? { owner_id: row.owner_id, meta: toMeta(row) } : null;
+    });
+    return value;
+  }
+
+  /** The user's session on the story (and character), by the session presence remembers for it; undefined when it does not. */
   private async cachedSessionOf(userId: string, storyId: string, characterId: string | null): Promise<OrigchatMeta | undefined> {
+    let sessionId: string | null | undefined;
     try {
-      const sessionId = (await this.presence.get(origchatSessionKey(userId, storyId, characterId))) as string | null | undefined;
-      if (!sessionId) return undefined;
-      const cached = await this.readCache(sessionId);
-      return cached && cached.owner_id === userId && cached.meta.story_id === storyId && cached.meta.character_id === characterId ? cached.meta : undefined;
+      sessionId = (await this.presence.get(origchatSessionKey(userId, storyId, characterId))) as string | null | undefined;
     } catch (err) {
       this.logger.warn({ err, userId, storyId }, "origchat session not read from presence");
-      return undefined;
     }
+    if (!sessionId) return undefined;
+    const cached = await this.cachedMeta(sessionId);
+    return cached && cached.owner_id === userId && cached.meta.story_id === storyId && cached.meta.character_id === characterId ? cached.meta : undefined;
   }
 
-  private async readCache(sessionId: string): Promise<CachedMeta | undefined> {
+  /** Remembers the user's session on its story (and character), and its meta. Best effort: the rows are the truth. */
+  private async remember(ownerId: string, meta: OrigchatMeta): Promise<void> {
     try {
-      const raw = (await this.presence.get(origchatMetaKey(sessionId))) as string | null | undefined;
-      return raw ? (JSON.parse(raw) as CachedMeta) : undefined;
+      await this.presence.setex(origchatSessionKey(ownerId, meta.story_id, meta.character_id), meta.session_id, META_TTL_SECONDS);
     } catch (err) {
-      this.logger.warn({ err, sessionId }, "origchat meta not read from presence");
-      return undefined;
+      this.logger.warn({ err, sessionId: meta.session_id }, "origchat session not remembered");
     }
-  }
-
-  /** Best effort: presence is a cache here, the row is the truth. */
-  private async cache(ownerId: string, meta: OrigchatMeta): Promise<void> {
-    try {
-      const cached: CachedMeta = { owner_id: ownerId, meta };
-      await Promise.all([
-        this.presence.setex(origchatMetaKey(meta.session_id), JSON.stringify(cached), META_TTL_SECONDS),
-        this.presence.setex(origchatSessionKey(ownerId, meta.story_id, meta.character_id), meta.session_id, META_TTL_SECONDS),
-      ]);
-    } catch (err) {
-      this.logger.warn({ err, sessionId: meta.session_id }, "origchat meta not cached");
-    }
-  }
-
-  /** The turn's changes to the cached meta; a meta presence no longer holds is read from the row next time. */
-  private async refreshCachedMeta(sessionId: string, outcome: TurnOutcome, idemKey: string | null): Promise<void> {
-    const cached = await this.readCache(sessionId);
-    if (!cached || cached.meta.turn > outcome.turn) return;
-    const meta: OrigchatMeta = { ...cached.meta, turn: outcome.turn, pending_choices: outcome.pending_choices, last_idem_key: idemKey, settings: outcome.settings };
-    await this.cache(cached.owner_id, meta);
+    await this.metas.get<CachedMeta | null>(origchatMetaKey(meta.session_id), async () => ({ owner_id: ownerId, meta }));
   }
 
   /** The story's `chat_starts` (read by the stories code from the same key); a presence failure is logged, not fatal. */
