@@ -90,6 +90,8 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
       this.roomId = keyedRoomId(this.roomName, options, ORIGCHAT_JOIN.keys);
       this.maxMessagesPerSecond = deps.config.WS_MAX_MESSAGES_PER_SECOND;
       this.sessionId = options.session_key;
+      // The state changes only with turns: each change is sent as it happens, and an idle room costs no patch ticks.
+      this.patchRate = null;
       this.setState(new OrigChatState());
       // Subscribed before the snapshot, which refuses a story deleted before then: none is missed.
       await closeOnRevocation(this, this.presence);
@@ -143,21 +145,29 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
               this.state.turn = number;
               this.state.pending_choices.clear();
               this.append(events);
+              this.broadcastPatch();
             },
             onDelta: (number, text) => this.stream(number, text),
           });
           this.flushDelta();
           if (!outcome.replayed) this.applyOutcome(outcome);
+          this.settle();
           this.answer(origin, { ok: true, result: toTurnView(outcome) });
         } catch (err) {
           this.flushDelta();
+          this.settle();
           this.answer(origin, { ok: false, error: toWire(err, logger) });
         } finally {
-          this.state.status = "idle";
           if (--this.queued === 0 && !this.closing) this.autoDispose = true;
         }
       });
       return undefined;
+    }
+
+    /** The turn is over: the state goes out with it, before its result. */
+    private settle() {
+      this.state.status = "idle";
+      this.broadcastPatch();
     }
 
     /** Buffers a piece of the reply until the end of the tick (the generator may write many in one). */
@@ -227,6 +237,7 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
         if (signal.turn <= this.state.turn) return;
         try {
           this.show(await origchat.snapshot(this.sessionId));
+          this.broadcastPatch();
         } catch (err) {
           if (!(err instanceof DomainError)) throw err;
         }
