@@ -19,6 +19,7 @@ export interface OrigchatBenchOptions {
 
 interface OrigchatStats {
   done: boolean;
+  measuring: boolean;
   bots: number;
   turns: number;
   turns_total: number;
@@ -49,15 +50,23 @@ export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<Ben
   const ws = server.url.replace(/^http/, "ws");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-origchat-"));
   const file = path.join(dir, "credentials.json");
-  /** A run of the bots, with the server's CPU time per turn played (joins included, a small part). */
+  /** A run of the bots, with the server's CPU time per turn played in the measured window (read as the bots report it). */
   const play = async (thinkMs: number) => {
-    const before = cpuMs(server.pid);
+    let from: { cpu: number; turns: number } | undefined;
+    let to: { cpu: number; turns: number } | undefined;
     const run = await runLoadtest<OrigchatStats>(
       "loadtest/origchat.ts",
       ["--endpoint", ws, "--room", "origchat", "--numClients", String(o.sessions), "--think", String(thinkMs), "--seconds", String(o.seconds), "--credentials", file],
-      { done: (s) => s.done, timeoutMs: (o.seconds + 180) * 1000 },
+      {
+        done: (s) => {
+          if (s.measuring && !from) from = { cpu: cpuMs(server.pid), turns: s.turns_total };
+          if (s.done && from && !to) to = { cpu: cpuMs(server.pid), turns: s.turns_total };
+          return s.done;
+        },
+        timeoutMs: (o.seconds + 180) * 1000,
+      },
     );
-    return { ...run, cpuPerTurn: run.stats.turns_total > 0 ? (cpuMs(server.pid) - before) / run.stats.turns_total : null };
+    return { ...run, cpuPerTurn: from && to && to.turns > from.turns ? (to.cpu - from.cpu) / (to.turns - from.turns) : null };
   };
   let paced;
   let flat;

@@ -18,7 +18,7 @@ import { percentile } from "./lib/table";
  * that JSON array ({token, session_id}).
  *
  * Once every bot has joined, the bots measure for `--seconds` and write
- * `{done, bots, turns, turns_total, errors, turns_per_second, p50, p99}` to `--stats`
+ * `{done, measuring, bots, turns, turns_total, errors, turns_per_second, p50, p99}` to `--stats`
  * (`turns` in the window, `turns_total` since the first).
  *
  *   npx tsx loadtest/origchat.ts --endpoint ws://localhost:2567 --room origchat --numClients 100 --think 1000 --stats origchat.json
@@ -54,6 +54,7 @@ function writeStats() {
     args.stats,
     JSON.stringify({
       done: run.done,
+      measuring: run.measuringSince > 0 && Date.now() >= run.measuringSince && !run.done,
       bots: run.joined,
       turns: run.turns,
       turns_total: run.turnsTotal,
