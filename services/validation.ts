@@ -10,6 +10,9 @@ import { validationFailed, type FieldError } from "./errors";
 /** Nesting deeper than this is no legitimate request of ours, and only costs CPU to walk. */
 export const MAX_INPUT_DEPTH = 32;
 
+/** Issues carry the offending input, so that a missing field ("is required") is told from a wrong one. */
+const PARSE_PARAMS = { reportInput: true } as const;
+
 const ZOD_DEFAULT = /^(Invalid|Too (small|big)|Unrecognized|Expected)/;
 
 const sizeUnit = (origin: unknown) =>
@@ -105,7 +108,7 @@ export function inputProblems(input: unknown, prefix = ""): FieldError[] {
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix = ""): z.output<S> {
   const problems = inputProblems(input, prefix);
   if (problems.length > 0) throw validationFailed(problems);
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, PARSE_PARAMS);
   if (!result.success) throw validationFailed(toFieldErrors(result.error, prefix));
   return result.data;
 }
@@ -114,6 +117,6 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; errors: FieldError[] } {
   const problems = inputProblems(input);
   if (problems.length > 0) return { ok: false, errors: problems };
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, PARSE_PARAMS);
   return result.success ? { ok: true, data: result.data } : { ok: false, errors: toFieldErrors(result.error) };
 }
