@@ -13,6 +13,7 @@ import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { Routes } from "./route";
+import { MONITOR_PATH, PLAYGROUND_PATH, toolRoutes } from "./tools.routes";
 
 export const API_BASE = "/api/v1";
 
@@ -40,12 +41,16 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   // Which peers may name the client in X-Forwarded-For: rate limits count by that address.
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
-  app.use(
-    helmet({
-      // Swagger UI at /docs runs its own scripts and styles from this origin.
-      contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } },
-    }),
-  );
+  // Swagger UI at /docs runs its own scripts and styles from this origin.
+  const csp = { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] };
+  app.use(helmet({ contentSecurityPolicy: { directives: csp } }));
+  // Before the JSON parser: the tools read their own request bodies.
+  toolRoutes(app, {
+    playground: config.PLAYGROUND_ENABLED,
+    monitor: config.MONITOR_ENABLED,
+    credentials: config.MONITOR_USER && config.MONITOR_PASSWORD ? { user: config.MONITOR_USER, password: config.MONITOR_PASSWORD } : undefined,
+    csp,
+  });
   app.use(express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] }));
 
   const registry = new OpenAPIRegistry();
@@ -65,4 +70,18 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
 
   app.use(unknownRoute);
   app.use(problemHandler(logger));
+}
+
+/**
+ * Where a person finds this server once it listens, for the start log: the base URL,
+ * and the pages that are switched on (the API reference always).
+ */
+export function startLog(config: Config, port: number): { fields: Record<string, string>; message: string } {
+  const url = `http://localhost:${port}`;
+  const pages: Record<string, string> = { docs: `${url}/docs` };
+  if (config.DEMO_ENABLED) pages.demo = `${url}/demo`;
+  if (config.PLAYGROUND_ENABLED) pages.playground = `${url}${PLAYGROUND_PATH}`;
+  if (config.MONITOR_ENABLED) pages.monitor = `${url}${MONITOR_PATH}`;
+  const list = Object.entries(pages).map(([name, at]) => `${name} ${at}`).join(", ");
+  return { fields: { url, ...pages }, message: `listening on ${url}; ${list}` };
 }
