@@ -13,7 +13,7 @@ import type { Routes } from "./route";
 export function characterRoutes(characters: CharacterService) {
   return (r: Routes) => {
     r.add(
-      { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" } },
+      { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" }, location: (character) => `/characters/${character.id}` },
       ({ auth, body }) => characters.create(auth, body),
     );
     r.add(
