@@ -9,7 +9,8 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation } from "../shared/auth";
 import { Feed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { drained, MessageRouter, sendTo } from "../shared/messages";
+import { drained, ERROR_MESSAGE, MessageRouter, sendTo } from "../shared/messages";
+import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { InboxState } from "./state";
 
@@ -26,6 +27,16 @@ export const INBOX_JOIN = {
   keys: ["user_id"],
   owned: ["since_seq"],
 } satisfies JoinRules;
+
+/**
+ * The inbox's messages by direction, under the names the room registers and sends
+ * (docs/realtime.md documents each; a test holds the two together).
+ */
+export const INBOX_MESSAGES = {
+  in: { dm: "dm" },
+  out: { message: "message", notification: "notification", error: ERROR_MESSAGE },
+} as const;
+const { in: IN, out: OUT } = INBOX_MESSAGES;
 
 const dmMessage = z.strictObject({ recipient_id: z.uuid(), content, client_msg_id: clientMsgId.optional() });
 
@@ -46,6 +57,8 @@ export function createInboxRoom(deps: InboxDeps) {
   const { messages, logger } = deps;
 
   return class InboxRoom extends TavernRoom<{ state: InboxState; client: InboxClient }> {
+    static readonly protocol: RoomProtocol = { join: INBOX_JOIN, messages: INBOX_MESSAGES, state: [InboxState] };
+
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
       return authorizeJoin(deps.tokens, INBOX_JOIN, token, options, context, async (claims, parsed) => ({
         key: { user_id: claims.userId },
@@ -74,11 +87,11 @@ export function createInboxRoom(deps: InboxDeps) {
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
       await closeOnRevocation(this, this.presence);
       await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) => this.onSignal(signal));
-      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast("notification", n));
+      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.broadcast(OUT.notification, n));
       // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
       this.feed.wake(() => this.pump());
 
-      new MessageRouter<InboxClient>(this, logger).on("dm", dmMessage, async (client, dm) => {
+      new MessageRouter<InboxClient>(this, logger).on(IN.dm, dmMessage, async (client, dm) => {
         await messages.send({ senderId: client.auth!.userId, recipientId: dm.recipient_id, content: dm.content, clientMsgId: dm.client_msg_id });
       });
     }
@@ -96,7 +109,7 @@ export function createInboxRoom(deps: InboxDeps) {
           while (after < this.cursor && this.clients.includes(client)) {
             const page = await messages.since(this.userId, after, { untilSeq: this.cursor });
             if (page.length === 0) break;
-            for (const m of page) sendTo(client, "message", m.view);
+            for (const m of page) sendTo(client, OUT.message, m.view);
             after = page[page.length - 1]!.seq;
             await drained(client);
           }
@@ -136,7 +149,7 @@ export function createInboxRoom(deps: InboxDeps) {
 
     private deliver(m: StoredMessage) {
       for (const client of this.clients) {
-        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, "message", m.view);
+        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) sendTo(client, OUT.message, m.view);
       }
       this.cursor = m.seq;
     }

@@ -4,6 +4,9 @@ import { parseInput } from "../../services/validation";
 import type { Logger } from "../../infra/logger";
 import { toErrorMessage } from "./errors";
 
+/** The message every room answers a bad or refused message with: `{code, message, errors?, retry_after?}`. */
+export const ERROR_MESSAGE = "error";
+
 /**
  * The rooms' one message wrapper: parses with zod and answers an `error` message on a
  * bad payload or a failed rule, keeping the connection open (Colyseus's own
@@ -15,7 +18,7 @@ export class MessageRouter<C extends Client = Client> {
     private readonly logger: Logger,
   ) {
     room.onMessage("*", (client: Client, type: string | number) => {
-      sendTo(client, "error", { code: "unknown_message", message: `Unknown message type "${String(type).slice(0, 64)}".` });
+      sendTo(client, ERROR_MESSAGE, { code: "unknown_message", message: `Unknown message type "${String(type).slice(0, 64)}".` });
     });
   }
 
@@ -23,7 +26,7 @@ export class MessageRouter<C extends Client = Client> {
     this.room.onMessage(type, (client: C, raw: unknown) => {
       const parsed = parseInput(schema, raw ?? {});
       if (!parsed.ok) {
-        sendTo(client, "error", { code: "validation_failed", message: `Invalid "${type}" message.`, errors: parsed.errors });
+        sendTo(client, ERROR_MESSAGE, { code: "validation_failed", message: `Invalid "${type}" message.`, errors: parsed.errors });
         return;
       }
       try {
@@ -37,7 +40,7 @@ export class MessageRouter<C extends Client = Client> {
   }
 
   private fail(client: Client, err: unknown) {
-    sendTo(client, "error", toErrorMessage(err, this.logger));
+    sendTo(client, ERROR_MESSAGE, toErrorMessage(err, this.logger));
   }
 }
 
