@@ -45,7 +45,7 @@ import pkg from "./package.json";
 /** How long a graceful shutdown waits for requests in flight before closing rooms. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
-/** Frames over this size are refused by the transport (realtime.md). */
+/** Frames over this size are refused by the transport (docs/realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
 
 /** A room type as the composition root registers it: its class and how it is joined. */

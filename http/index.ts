@@ -31,7 +31,7 @@ export interface HttpDeps {
 export type Mount = (routes: Routes) => void;
 
 /**
- * Express conventions of api.md, each in one place: request ids and logs, security
+ * Express conventions of the REST API, each in one place: request ids and logs, security
  * headers, the JSON body limit, the resource routers under `/api/v1`, 404 for
  * anything else, and the one problem-document error handler last.
  */

@@ -133,7 +133,7 @@ export class AccountService {
   }
 }
 
-/** Every user is a player (api.md); other roles come on top. */
+/** Every user is a player; other roles come on top. */
 export const withPlayer = (roles: Role[]): Role[] => [...new Set<Role>(["player", ...roles])];
 const invalidCredentials = () => new DomainError(401, "invalid_credentials", "The username or password is wrong.");
 const usernameTaken = () => conflict("username_taken", "This username is already taken.");

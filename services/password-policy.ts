@@ -2,7 +2,7 @@ import { badRequest, type DomainError } from "./errors";
 import { describeFieldErrors } from "./validation";
 
 /**
- * api.md's password policy, in one place: the request schemas validate and document it
+ * The password policy, in one place: the request schemas validate and document it
  * (`newPassword` in accounts.schemas.ts), and the services check it again where they
  * know whose password it is (not equal to the username or email). Every rule that fails
  * is named, so that one answer tells everything to fix.
@@ -14,7 +14,7 @@ export const PASSWORD_MAX = 128;
 /** A letter and a digit of any script, as the JSON Schema `pattern` of the OpenAPI document (ECMA-262, Unicode). */
 export const PASSWORD_PATTERN = "^(?=[\\s\\S]*\\p{L})(?=[\\s\\S]*\\p{N})";
 
-/** The problem code of a password the policy refuses (api.md). */
+/** The problem code of a password the policy refuses. */
 export const WEAK_PASSWORD = "weak_password";
 
 const LETTER = /\p{L}/u;

@@ -3,7 +3,7 @@ import { badRequest, validationFailed, type DomainError, type FieldError } from 
 
 /**
  * Validation shared by every edge (REST bodies, queries and paths, room messages, join
- * options, the CLI): zod issues become the `errors: [{field, message}]` of api.md in
+ * options, the CLI): zod issues become the `errors: [{field, message}]` of the API's problem documents in
  * one voice, and one string rule holds for all input before any schema sees it.
  */
 
@@ -62,7 +62,7 @@ const FORMATS: Record<string, string> = {
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-/** zod issues → the `errors: [{field, message}]` of api.md, one entry per field. */
+/** zod issues → the `errors: [{field, message}]` of a problem document, one entry per field. */
 export function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
@@ -117,7 +117,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
 }
 
 /**
- * A custom check's issue that stands for a problem code of its own (api.md's
+ * A custom check's issue that stands for a problem code of its own (the API's
  * `weak_password`): when every issue of a failure names the same code, the 400 carries
  * it instead of `validation_failed`, with the same field errors.
  */
