@@ -15,6 +15,67 @@ async function openapi() {
   return res.body as { paths: Record<string, Record<string, any>>; components: { schemas: Record<string, any> } };
 }
 
+describe("CORS: one policy for REST and matchmaking, without credentials", () => {
+  const origin = { origin: "https://anywhere.example" };
+
+  it("answers REST, matchmaking and their preflights with the same origin policy and never Access-Control-Allow-Credentials", async () => {
+    const requests: [string, RequestInit][] = [
+      ["/healthz", {}],
+      ["/healthz", { headers: origin }],
+      ["/api/v1/auth/login", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }],
+      ["/api/v1/auth/login", { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } }],
+      ["/matchmake/joinOrCreate/inbox", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }],
+      ["/matchmake/joinOrCreate/inbox", { method: "POST", headers: { ...origin, "content-type": "application/json" }, body: "{}" }],
+      ["/matchmake/joinOrCreate/inbox", { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" } }],
+    ];
+    for (const [path, init] of requests) {
+      const res = await fetch(`${baseUrl()}${path}`, init);
+      const what = `${init.method ?? "GET"} ${path} ${JSON.stringify(init.headers ?? {})}`;
+      assert.equal(res.headers.get("access-control-allow-credentials"), null, what);
+      // The test server runs outside production, where CORS_ORIGINS defaults to "*".
+      assert.equal(res.headers.get("access-control-allow-origin"), "*", what);
+    }
+  });
+});
+
+describe("field errors in one voice", () => {
+  /** zod's own wording, which no answer may carry. */
+  const ZOD_WORDING = /^(Invalid|Too (small|big)|Unrecognized|Expected)/;
+
+  it("every operation with a body answers wrong types, empty and oversized values with short messages that name the limit", async () => {
+    const doc = await openapi();
+    const admin = await adminUser();
+    const resolve = (schema: any) => (schema?.$ref ? doc.components.schemas[schema.$ref.split("/").pop()] : schema);
+    const messages = new Map<string, string>();
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const schema = resolve(operation.requestBody?.content?.["application/json"]?.schema);
+        if (!schema?.properties) continue;
+        const url = path.replace(/\{[^}]+\}/g, "00000000-0000-4000-8000-000000000000");
+        const wrongTypes = Object.fromEntries(
+          Object.entries<any>(schema.properties).map(([name, p]) => [name, resolve(p).type === "string" ? 12345 : "not this"]),
+        );
+        const oversized = Object.fromEntries(
+          Object.entries<any>(schema.properties)
+            .filter(([, p]) => resolve(p).maxLength !== undefined)
+            .map(([name, p]) => [name, "x".repeat(resolve(p).maxLength + 1)]),
+        );
+        for (const body of [{}, wrongTypes, oversized]) {
+          const res = await api(method.toUpperCase(), url, { token: admin.token, body });
+          if (res.status !== 400) continue;
+          for (const e of res.body.errors ?? []) messages.set(`${method.toUpperCase()} ${path} ${e.field}`, e.message);
+        }
+      }
+    }
+    assert.ok(messages.size > 30, `only ${messages.size} field errors collected`);
+    const off = [...messages].filter(([, m]) => ZOD_WORDING.test(m) || !/^(is|must|has) /.test(m));
+    assert.deepEqual(off, []);
+    const limits = [...messages.values()].filter((m) => /^must have at most \d+ (characters|items)$/.test(m));
+    assert.ok(limits.length > 5, "oversized values are answered with their limit");
+    assert.ok([...messages.values()].includes("must be a string"), "a wrong type is named, not taken for a missing value");
+  });
+});
+
 describe("password rules", () => {
   it("the OpenAPI schema carries the policy (minLength, maxLength, pattern) wherever a password is set, and only the shape where one is typed to log in", async () => {
     const doc = await openapi();

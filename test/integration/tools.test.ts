@@ -105,7 +105,7 @@ describe("Colyseus playground and monitor in a real browser", function () {
     await browser?.close();
   });
 
-  it("the playground lists world_zone, inbox and dm_channel, and joins an inbox with a pasted access token", async () => {
+  it("the playground lists world_zone, inbox and dm_channel, joins an inbox with a pasted access token, and sends it a message by hand", async () => {
     const user = await newUser("play");
     const page = await browser!.newPage();
     const problems = watchProblems(page);
@@ -123,6 +123,14 @@ describe("Colyseus playground and monitor in a real browser", function () {
     // The connection's state, as the playground shows it: the inbox of this user.
     await page.getByText(user.id).filter({ visible: true }).first().waitFor(WAIT);
     assert.ok(await page.getByText("unread_total").filter({ visible: true }).first().isVisible());
+
+    // A message sent by hand: the room's own message types are offered, and its answer is shown.
+    const messageType = page.locator("select:visible", { has: page.locator("option", { hasText: /^dm$/ }) });
+    await messageType.selectOption("dm");
+    assert.equal(await page.getByText("validation_failed").filter({ visible: true }).count(), 0);
+    await page.getByRole("button", { name: /^Send/ }).click();
+    // The empty payload is no DM: the inbox answers error validation_failed, and the connection stays.
+    await page.getByText("validation_failed").filter({ visible: true }).first().waitFor(WAIT);
 
     assert.deepEqual(problems, []);
     await page.close();
