@@ -6,7 +6,7 @@ import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import { ConfigError, type Config } from "./config";
-import { mountHttp, startLog, type Mount } from "./http";
+import { API_BASE, mountHttp, startLog, type Mount } from "./http";
 import { InFlight, installFrontDoor } from "./http/front-door";
 import { isMatchmaking, matchmakeEdge } from "./http/matchmake";
 import { corsPolicy } from "./http/middleware/cors";
@@ -14,15 +14,27 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
+import { metricsApiRoutes } from "./http/metrics-api.routes";
+import { paymentSandboxRoutes, SANDBOX_PATH } from "./http/payment-sandbox.routes";
+import { paymentRoutes } from "./http/payments.routes";
+import { pointRoutes } from "./http/points.routes";
+import { storyGenerationRoutes } from "./http/story-generation.routes";
+import { storyRoutes } from "./http/stories.routes";
 import { RateLimiter } from "./http/middleware/rate-limit";
 import { userRoutes } from "./http/users.routes";
 import { interactionRoutes } from "./http/interactions.routes";
 import { siteRoutes } from "./http/sites.routes";
 import { Database } from "./infra/database";
 import { EventBus } from "./infra/events";
+import { BuiltinGenerator } from "./infra/generator/builtin";
+import type { Generator } from "./infra/generator/generator";
+import { OpenAIGenerator } from "./infra/generator/openai";
+import { PresenceLocks } from "./infra/locks";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
+import { SandboxProvider } from "./infra/payments/sandbox";
 import { createPresence, pingPresence } from "./infra/presence";
 import { assertRedisKeepsKeys } from "./infra/redis";
 import { WriteLimits } from "./infra/write-limits";
@@ -33,10 +45,25 @@ import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
+import { ContentCountsService } from "./services/metrics/content-counts";
+import { OnlineTracker } from "./services/metrics/online";
+import { TrafficCounter } from "./services/metrics/traffic";
 import { Notifications } from "./services/notifications";
 import { DomainError } from "./services/errors";
 import type { TokenService } from "./services/tokens";
+import { CheckoutService } from "./services/payments/checkout";
+import { PointService } from "./services/payments/points";
+import { ProductService } from "./services/payments/products";
+import { SandboxCheckout } from "./services/payments/sandbox";
+import { WebhookService } from "./services/payments/webhook";
+import { QuickCreate } from "./services/quick-create";
+import { StoryEngagement } from "./services/stories/engagement";
+import { CharacterExtraction } from "./services/stories/extraction";
+import { StoryGeneration } from "./services/stories/generation";
+import { StoryService } from "./services/stories/stories";
+import { VersionedCache } from "./services/versioned-cache";
 import { WorldService } from "./services/world";
 import { InteractionService } from "./services/sites/interactions";
 import { SiteService } from "./services/sites/sites";
@@ -80,13 +107,18 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   });
   const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
   const backgrounds = new BackgroundService(db);
-  const characters = new CharacterService(db, presence, events, backgrounds, cfg, logger, writeLimits);
-  const world = new WorldService(db, presence);
+  const characterLists = new VersionedCache(presence, cfg.CHARACTER_CACHE_TTL, logger);
+  const characters = new CharacterService(db, characterLists, events, backgrounds, cfg, logger, writeLimits);
+  const world = new WorldService(db, characterLists);
   const messages = new MessageService(db, presence, events, writeLimits);
   const notifications = new Notifications(presence, events, logger);
   const sites = new SiteService(db, sessions);
   const interactions = new InteractionService(db);
-  const roomDeps = { tokens, messages, notifications, logger, config: cfg };
+  const cms = new CmsService(db);
+  const online = new OnlineTracker(presence, cfg.ONLINE_TTL);
+  const traffic = new TrafficCounter(presence, logger);
+  const contentCounts = new ContentCountsService(db, presence, logger);
+  const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };
   const roomTypes: Record<string, RoomType> = {
     inbox: { room: createInboxRoom(roomDeps), join: INBOX_JOIN },
     dm_channel: { room: createDmChannelRoom(roomDeps), join: DM_CHANNEL_JOIN },
@@ -100,15 +132,34 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   matchMaker.controller.getCorsHeaders = () => ({});
   const cors = corsPolicy(cfg.CORS_ORIGINS);
   const inFlight = new InFlight();
+  // PAYMENT_PROVIDER has one value so far: the sandbox, whose checkout page is ours.
+  const paymentProvider = new SandboxProvider(cfg.PAYMENT_WEBHOOK_SECRET, API_BASE + SANDBOX_PATH);
+  const points = new PointService(db, notifications);
+  const products = new ProductService(db);
+  const checkout = new CheckoutService(db, products, paymentProvider);
+  const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);
+  const generator = createGenerator(cfg);
+  const quickCreate = new QuickCreate(characters, generator, new PresenceLocks(presence), logger, cfg.LLM_TIMEOUT_SECONDS + 30);
+  const stories = new StoryService(db, presence, logger);
+  const storyEngagement = new StoryEngagement(db);
+  const storyGeneration = new StoryGeneration(db, generator, notifications, logger);
+  const extraction = new CharacterExtraction(db, presence, generator, notifications, logger);
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE, loginsPerMinute: cfg.RATE_LIMIT_LOGIN_PER_MINUTE }),
     userRoutes(accounts, directory),
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
-    characterRoutes(characters),
+    characterRoutes(characters, quickCreate),
     messageRoutes(messages),
     siteRoutes(sites),
     interactionRoutes(interactions),
+    cmsRoutes(cms),
+    metricsApiRoutes({ online, traffic, contentCounts, rateLimiter, heartbeatsPerMinute: cfg.RATE_LIMIT_HEARTBEAT_PER_MINUTE }),
+    paymentRoutes({ products, checkout, webhook }),
+    paymentSandboxRoutes(new SandboxCheckout(db, paymentProvider)),
+    pointRoutes(points),
+    storyRoutes({ stories, engagement: storyEngagement, extraction }),
+    storyGenerationRoutes(storyGeneration),
     ...(options.mounts ?? []),
   ];
 
@@ -122,7 +173,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
-    rooms: Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])])),
+    rooms: metrics.watchRooms(Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])]))),
     initializeTransport: (opts: { server: HttpServer }) => {
       const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
       const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
@@ -142,6 +193,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           tokens,
           rateLimiter,
           metrics,
+          traffic,
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },
@@ -158,8 +210,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         http?.closeIdleConnections();
         const drained = await inFlight.settled(SHUTDOWN_DRAIN_MS);
         if (!drained) logger.warn({ requests: inFlight.size }, "shutting down with requests still in flight");
+        // Presence is closed by the time onShutdown runs: the last counts go first.
+        await traffic.stop();
       });
       server.onShutdown(async () => {
+        await extraction.stop();
         redis?.disconnect();
         await outbox.stop();
         await db.stop();
@@ -179,9 +234,22 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         logger.info({ username: ensured.username }, "bootstrap admin ensured");
       }
       outbox.start();
+      traffic.start();
+      if (cfg.isProduction && cfg.PAYMENT_PROVIDER === "sandbox") {
+        logger.warn("PAYMENT_PROVIDER=sandbox in production: its checkout page credits points without charging anyone");
+      }
+      await extraction.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });
+}
+
+/** The text generator GENERATOR names (config.ts checks the openai settings are there). */
+export function createGenerator(cfg: Config): Generator {
+  if (cfg.GENERATOR === "openai") {
+    return new OpenAIGenerator({ baseURL: cfg.LLM_BASE_URL!, apiKey: cfg.LLM_API_KEY, model: cfg.LLM_MODEL!, timeoutSeconds: cfg.LLM_TIMEOUT_SECONDS });
+  }
+  return new BuiltinGenerator({ paceMs: cfg.GENERATOR_PACE_MS });
 }
 
 function bootstrapAdmin(cfg: Config) {

@@ -8,11 +8,15 @@ import { parseOrThrow } from "./services/validation";
 import { registerBody } from "./services/accounts.schemas";
 import { DomainError } from "./services/errors";
 import { ROLES, type Role } from "./entities/user.entity";
+import { EventBus } from "./infra/events";
+import { Notifications } from "./services/notifications";
+import { PointService } from "./services/payments/points";
 
 const USAGE = `usage:
   npm run cli -- user create <username> <email> <password> [--role <role>]... [--verified]
   npm run cli -- user grant <username> <role>
   npm run cli -- user disable <username>
+  npm run cli -- points verify      users whose balance differs from their ledger's sum (exit 1 if any)
 roles: ${ROLES.join(", ")}`;
 
 class UsageError extends Error {}
@@ -23,8 +27,8 @@ function role(value: string | undefined): Role {
 }
 
 /**
- * Operator commands on accounts, through the same services as the API (the same
- * database and migrations, password policy, and revocation of live sessions).
+ * Operator commands on accounts and the points ledger, through the same services as the
+ * API (the same database and migrations, password policy, and revocation of live sessions).
  */
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -39,7 +43,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const [noun, verb, ...rest] = positionals;
-  if (noun !== "user" || !verb) throw new UsageError("unknown command");
+  if ((noun !== "user" && noun !== "points") || !verb) throw new UsageError("unknown command");
+  if (noun === "points" && (verb !== "verify" || rest.length > 0)) throw new UsageError(`unknown command: points ${verb}`);
 
   const cfg = loadConfig();
   const logger = createLogger(cfg.LOG_LEVEL === "info" ? "warn" : cfg.LOG_LEVEL);
@@ -47,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   const { presence } = createPresence(cfg);
   try {
     await db.start();
+    if (noun === "points") return await verifyPoints(new PointService(db, new Notifications(presence, new EventBus(presence), logger)));
     const { adminUsers } = createAccountServices(cfg, db, presence, logger);
     let user;
     if (verb === "create" && rest.length === 3) {
@@ -66,6 +72,15 @@ async function main(argv: string[]): Promise<number> {
     await db.stop();
     await presence.shutdown();
   }
+}
+
+/** Prints the audit as JSON; a mismatch is a failure, so scripts and cron notice it. */
+async function verifyPoints(points: PointService): Promise<number> {
+  const audit = await points.verify();
+  process.stdout.write(`${JSON.stringify(audit)}\n`);
+  if (audit.mismatches.length === 0) return 0;
+  process.stderr.write(`${audit.mismatches.length} of ${audit.checked} users have a balance that differs from their ledger\n`);
+  return 1;
 }
 
 function report(err: unknown): number {

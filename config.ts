@@ -53,6 +53,7 @@ const schema = z.object({
   WORLD_RECONNECT_SECONDS: num(0).default(20),
 
   CHARACTER_CACHE_TTL: int(1).default(60),
+  USER_CACHE_TTL: int(1).default(60),
   DEFAULT_CHARACTER_CLASS: z.string().min(1).max(32).default("adventurer"),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z
@@ -67,6 +68,7 @@ const schema = z.object({
   RATE_LIMIT_DM_PER_MINUTE: int(1).default(120),
   RATE_LIMIT_CHARACTERS_PER_MINUTE: int(1).default(20),
   RATE_LIMIT_SAY_PER_MINUTE: int(1).default(60),
+  RATE_LIMIT_HEARTBEAT_PER_MINUTE: int(1).default(600),
 
   PAYMENT_PROVIDER: z.enum(["sandbox"]).default("sandbox"),
   PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),
@@ -74,6 +76,8 @@ const schema = z.object({
   LLM_BASE_URL: z.url().optional(),
   LLM_API_KEY: z.string().optional(),
   LLM_MODEL: z.string().optional(),
+  LLM_TIMEOUT_SECONDS: int(1, 3600).default(120),
+  GENERATOR_PACE_MS: int(0, 1000).default(15),
   ONLINE_TTL: int(1).default(60),
   METRICS_TOKEN: z.string().min(8).optional(),
   /** Unset: on outside production (see loadConfig). */
@@ -137,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (isProduction && !cleaned.JWT_SECRET) problems.push("JWT_SECRET: required in production");
   if (isProduction && !cleaned.PAYMENT_WEBHOOK_SECRET) problems.push("PAYMENT_WEBHOOK_SECRET: required in production");
   if (parsed?.GENERATOR === "openai" && !parsed.LLM_BASE_URL) problems.push("LLM_BASE_URL: required when GENERATOR=openai");
+  if (parsed?.GENERATOR === "openai" && !parsed.LLM_MODEL) problems.push("LLM_MODEL: required when GENERATOR=openai");
   const admin = [cleaned.BOOTSTRAP_ADMIN_USERNAME, cleaned.BOOTSTRAP_ADMIN_EMAIL, cleaned.BOOTSTRAP_ADMIN_PASSWORD];
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push("BOOTSTRAP_ADMIN_USERNAME: _USERNAME, _EMAIL and _PASSWORD must be set together");

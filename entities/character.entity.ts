@@ -95,6 +95,10 @@ export class Character {
   @Column({ type: "jsonb", default: () => "'[]'" })
   endings!: Ending[];
 
+  /** The quick-create request that made this character; unique per owner. */
+  @Column({ name: "request_id", type: "text", nullable: true })
+  requestId!: string | null;
+
   @CreateDateColumn({ name: "created_at", type: "timestamptz" })
   createdAt!: Date;
 

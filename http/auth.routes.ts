@@ -30,9 +30,8 @@ export interface AuthRouteDeps {
 
 /**
  * `before` middleware runs ahead of validation, so the account field is read from a
- * body that may be anything; a body without it is only limited per address. A NUL
- * character (which validation refuses next) never reaches the account lookup: Postgres
- * cannot take one.
+ * body that may be anything; a body without a usable one is only limited per address
+ * (and then refused by validation).
  */
 const bodyField = (req: Request, field: string): string | undefined => {
   const value = (req.body as Record<string, unknown> | undefined)?.[field];

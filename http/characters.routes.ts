@@ -5,16 +5,37 @@ import {
   createCharacterBody,
   publicCharactersQuery,
   publicCharacterView,
+  quickCreateBody,
   updateCharacterBody,
 } from "../services/characters.schemas";
+import type { QuickCreate } from "../services/quick-create";
 import { page, pageOf, pageQuery } from "../services/pagination";
 import type { Routes } from "./route";
 
-export function characterRoutes(characters: CharacterService) {
+export function characterRoutes(characters: CharacterService, quickCreate: QuickCreate) {
   return (r: Routes) => {
     r.add(
       { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" }, location: (character) => `/characters/${character.id}` },
       ({ auth, body }) => characters.create(auth, body),
+    );
+    r.add(
+      {
+        method: "post",
+        path: "/characters/quick-create-30s",
+        tag: "characters",
+        summary: "Create a whole public character from five fields: generated greeting, start sets and two endings (idempotent per request_id)",
+        auth: true,
+        body: quickCreateBody,
+        response: characterView,
+        errors: { 409: "request_in_progress", 502: "generator_failed", 503: "generator_rate_limited", 504: "generator_timeout" },
+        location: (character) => `/characters/${character.id}`,
+      },
+      async ({ auth, body, res }) => {
+        const { character, created } = await quickCreate.create(auth, body);
+        // A repeated request_id answers with the character made the first time.
+        if (!created) res.status(200).json(character);
+        return character;
+      },
     );
     r.add(
       { method: "get", path: "/characters", tag: "characters", summary: "The caller's characters (cached; X-Cache: hit|miss)", auth: true, query: pageQuery, response: pageOf(characterView) },

@@ -1,5 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { RequestHandler } from "express";
+import { DomainError } from "../services/errors";
+import { problemBody } from "./middleware/problem";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -27,6 +30,21 @@ export function installFrontDoor(
     });
     return true;
   } as typeof server.emit;
+  // Requests Node's parser refuses (headers too large, malformed) get a problem document too.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => answerUnparsable(err, socket));
+}
+
+function answerUnparsable(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (!socket.writable) return socket.destroy();
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const problem = tooLarge
+    ? new DomainError(431, "headers_too_large", "The request line or headers are too large.")
+    : new DomainError(400, "bad_request", "The request is not valid HTTP.");
+  const body = JSON.stringify(problemBody(problem));
+  const reason = tooLarge ? "Request Header Fields Too Large" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${reason}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /**

@@ -12,7 +12,9 @@ import { metricsRoutes } from "./metrics.routes";
 import { problemHandler, unknownRoute } from "./middleware/problem";
 import type { RateLimiter } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
-import { Routes } from "./route";
+import { routeBase, trafficMeter } from "./middleware/traffic";
+import type { TrafficCounter } from "../services/metrics/traffic";
+import { RawBodyRoutes, Routes } from "./route";
 import { MONITOR_PATH, PLAYGROUND_PATH, toolRoutes } from "./tools.routes";
 
 export const API_BASE = "/api/v1";
@@ -24,6 +26,7 @@ export interface HttpDeps {
   rateLimiter: RateLimiter;
   probes: ReadinessProbe[];
   metrics: Metrics;
+  traffic: TrafficCounter;
   version: string;
 }
 
@@ -41,6 +44,7 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   // Which peers may name the client in X-Forwarded-For: rate limits count by that address.
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
+  app.use(trafficMeter(deps.metrics, deps.traffic));
   // Swagger UI at /docs runs its own scripts and styles from this origin.
   const csp = { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] };
   app.use(helmet({ contentSecurityPolicy: { directives: csp } }));
@@ -51,7 +55,9 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
     credentials: config.MONITOR_USER && config.MONITOR_PASSWORD ? { user: config.MONITOR_USER, password: config.MONITOR_PASSWORD } : undefined,
     csp,
   });
-  app.use(express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] }));
+  const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
+  const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
+  app.use((req, res, next) => (rawBodies.includes(req) ? next() : json(req, res, next)));
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
@@ -64,7 +70,8 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   app.use(root);
 
   const api = express.Router();
-  const routes = new Routes(api, registry, API_BASE, deps.tokens);
+  api.use(routeBase(API_BASE));
+  const routes = new Routes(api, registry, API_BASE, deps.tokens, rawBodies);
   for (const mount of mounts) mount(routes);
   app.use(API_BASE, api);
 

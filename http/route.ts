@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
-import type { Request, Response, Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import type { Role } from "../entities/user.entity";
 import type { AuthClaims, TokenService } from "../services/tokens";
@@ -27,10 +27,20 @@ export interface RouteSpec<B, Q, P> {
   params?: P;
   status?: number;
   response?: Schema;
+  /** The success body's media type when it is not JSON (a `text/event-stream` the handler writes itself). */
+  responseType?: "text/event-stream";
   /** Error statuses documented for this route, with their codes. */
   errors?: Record<number, string>;
   /** Middleware run before validation (rate limits). */
   before?: RequestHandler[];
+  /** Request headers the handler reads itself (e.g. If-Match), for the OpenAPI document. */
+  headers?: z.ZodObject;
+  /**
+   * The route reads its body itself, as the exact bytes received (`ctx.rawBody`), e.g. a
+   * webhook whose signature covers them: the global JSON parser leaves it unread, `body`
+   * only documents it, and the handler validates it once it has checked the bytes.
+   */
+  rawBody?: boolean;
   /**
    * Where the resource a 201 created lives, relative to the API base (`/characters/${id}`):
    * sent as `Location` and documented as a response header.
@@ -43,6 +53,8 @@ export interface RouteContext<B, Q, P, A> {
   query: Out<Q>;
   params: Out<P>;
   auth: A;
+  /** The body as received, for `rawBody` routes (empty when there was none). */
+  rawBody: Buffer;
   req: Request;
   res: Response;
 }
@@ -69,6 +81,29 @@ const problem = z
   })
   .meta({ id: "Problem" });
 
+const rawKey = (method: string, path: string) => `${method.toUpperCase()} ${path.toLowerCase().replace(/\/+$/, "")}`;
+
+/**
+ * The routes declared `rawBody`, by method and full path (matched as Express matches:
+ * case-insensitively, with or without a trailing slash), so that the global JSON parser
+ * can leave their bodies unread. Only fixed paths: a raw-body route has no parameters.
+ */
+export class RawBodyRoutes {
+  private readonly keys = new Set<string>();
+
+  /** `limit` as express.json takes it: the same cap for raw bodies. */
+  constructor(readonly limit: string) {}
+
+  add(method: string, path: string): void {
+    if (path.includes(":")) throw new Error(`a rawBody route has a fixed path: ${path}`);
+    this.keys.add(rawKey(method, path));
+  }
+
+  includes(req: Request): boolean {
+    return this.keys.has(rawKey(req.method, req.path));
+  }
+}
+
 /**
  * Declares a route once: the same zod schemas validate the request (strictly) and
  * describe it in the OpenAPI document. The handler gets parsed values and the caller's
@@ -80,6 +115,7 @@ export class Routes {
     private readonly registry: OpenAPIRegistry,
     private readonly basePath: string,
     private readonly tokens: TokenService,
+    private readonly rawBodies: RawBodyRoutes,
   ) {}
 
   add<S extends RouteSpec<B, Q, P>, B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
@@ -89,7 +125,12 @@ export class Routes {
     this.document(spec);
     const status = spec.status ?? (spec.method === "post" ? 201 : 200);
     const needsAuth = spec.auth === true || spec.roles !== undefined;
-    this.router[spec.method](spec.path, ...(spec.before ?? []), async (req: Request, res: Response) => {
+    const readRaw: RequestHandler[] = [];
+    if (spec.rawBody) {
+      this.rawBodies.add(spec.method, this.basePath + spec.path);
+      readRaw.push(express.raw({ type: () => true, limit: this.rawBodies.limit }));
+    }
+    this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
       const auth = needsAuth
         ? await authenticate(this.tokens, req)
         : spec.auth === "optional"
@@ -97,11 +138,13 @@ export class Routes {
           : undefined;
       if (spec.roles && auth) requireRole(auth, ...spec.roles);
       // A body of another type would reach validation as no body at all ("is required" for every field).
-      if (spec.body && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
+      if (spec.body && !spec.rawBody && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
         query: spec.query ? parseOrThrow(spec.query, req.query, "") : undefined,
-        body: spec.body ? parseOrThrow(spec.body, req.body ?? {}, "") : undefined,
+        body: spec.body && !spec.rawBody ? parseOrThrow(spec.body, req.body ?? {}, "") : undefined,
+        // Anything but the bytes themselves (a body some other parser read) verifies as nothing.
+        rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         auth,
         req,
         res,
@@ -120,10 +163,10 @@ export class Routes {
       [spec.status ?? (spec.method === "post" ? 201 : 200)]: {
         description: "Success",
         ...(spec.location ? { headers: { Location: { description: "Where the created resource lives", schema: { type: "string" } } } } : {}),
-        ...(spec.response ? { content: { "application/json": { schema: spec.response } } } : {}),
+        ...(spec.response ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } } : {}),
       },
     };
-    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
+    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body && !spec.rawBody ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
     if (spec.auth || spec.roles) Object.assign(errors, { 401: "unauthenticated" });
     if (spec.roles) Object.assign(errors, { 403: "forbidden" });
     for (const [code, codes] of Object.entries(errors)) {
@@ -138,6 +181,7 @@ export class Routes {
       request: {
         ...(spec.params ? { params: spec.params as RouteConfig["request"] extends infer R ? R extends { params?: infer X } ? X : never : never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
+        ...(spec.headers ? { headers: spec.headers } : {}),
         ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
       },
       responses,

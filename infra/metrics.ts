@@ -1,8 +1,10 @@
+import type { RegisteredHandler, Room } from "@colyseus/core";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /**
- * Prometheus metrics of one process (`GET /metrics`). The world figures are what the
- * benchmark reads: ticks run, their duration and the clients they served.
+ * Prometheus metrics of one process (`GET /metrics`; each process serves its own and
+ * Prometheus sums them). The world figures are what the benchmark reads: ticks run,
+ * their duration and the clients they served.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -25,6 +27,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by each tick; a zone's series is removed when its room is disposed. */
   readonly worldPlayers = new Gauge({
     name: "tavern_world_players",
     help: "Players in world zone rooms of this process.",
@@ -32,7 +35,77 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequestSeconds = new Histogram({
+    name: "tavern_http_request_duration_seconds",
+    help: "HTTP requests by method, route template (\"unmatched\" when no route took the URL) and status, from arrival to the last byte written.",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly roomMessagesReceived = new Counter({
+    name: "tavern_room_messages_received_total",
+    help: "Messages rooms received from clients, by room type and message type (\"unknown\" for types the room does not handle).",
+    labelNames: ["room_type", "type"],
+    registers: [this.registry],
+  });
+
+  readonly roomMessagesSent = new Counter({
+    name: "tavern_room_messages_sent_total",
+    help: "Messages rooms sent to clients (one per recipient; state patches aside), by room type and message type.",
+    labelNames: ["room_type", "type"],
+    registers: [this.registry],
+  });
+
+  /** The live rooms of this process by room type, as the matchmaker reports their creation and disposal. */
+  private readonly liveRooms = new Map<string, Set<Room>>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "tavern_" });
+    const liveRooms = this.liveRooms;
+    // Read at scrape time from the rooms that exist, so a disposed room cannot linger.
+    new Gauge({
+      name: "tavern_rooms",
+      help: "Rooms alive on this process, by room type.",
+      labelNames: ["room_type"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, rooms] of liveRooms) this.set({ room_type: type }, rooms.size);
+      },
+    });
+    new Gauge({
+      name: "tavern_room_clients",
+      help: "Clients connected to rooms of this process, by room type.",
+      labelNames: ["room_type"],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [type, rooms] of liveRooms) {
+          let clients = 0;
+          for (const room of rooms) clients += room.clients.length;
+          this.set({ room_type: type }, clients);
+        }
+      },
+    });
   }
+
+  /** Follows the rooms of every type in `rooms` (the server's room definitions), and returns them. */
+  watchRooms<T extends Record<string, RegisteredHandler>>(rooms: T): T {
+    for (const [type, handler] of Object.entries(rooms)) {
+      const live = new Set<Room>();
+      this.liveRooms.set(type, live);
+      handler.on("create", (room) => live.add(room));
+      handler.on("dispose", (room) => live.delete(room));
+    }
+    return rooms;
+  }
+
+  /** Counts for the rooms' shared message edge (rooms/shared/messages.ts). */
+  readonly roomMessages = {
+    received: (roomType: string, type: string) => this.roomMessagesReceived.inc({ room_type: roomType, type }),
+    sent: (roomType: string, type: string, recipients: number) => {
+      if (recipients > 0) this.roomMessagesSent.inc({ room_type: roomType, type }, recipients);
+    },
+  };
 }

@@ -5,14 +5,16 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "pg";
 import { runChatBenchmark } from "./chat-bench";
+import { runPointsBenchmark } from "./points-bench";
 import { runRestBenchmark } from "./rest-bench";
+import { runStoryBenchmark } from "./story-bench";
 import { toMarkdown, type BenchRow } from "./lib/table";
 import { runWorldBenchmark } from "./world-bench";
 
 /**
  * `npm run bench`: every benchmark scenario (docs/performance.md), each beside its
  * reference measured in the same run, printed as one table (and written to
- * loadtest/results/latest.md). `--only world,rest,dm` picks scenarios and `--clients`
+ * loadtest/results/latest.md). `--only world,rest,dm,points,story` picks scenarios and `--clients`
  * the world fleet sizes (a quick end-to-end check: `--clients 50 --seconds 5`).
  * `--backend real` runs the product on Postgres + Redis
  * (BENCH_DATABASE_URL, BENCH_REDIS_URL; a database is created for the run and dropped).
@@ -26,7 +28,7 @@ const { values } = parseArgs({
   },
 });
 const seconds = Number(values.seconds);
-const only = new Set((values.only ?? "world,rest,dm").split(","));
+const only = new Set((values.only ?? "world,rest,dm,points,story").split(","));
 
 async function withBackend<T>(run: (env: Record<string, string>, real: boolean) => Promise<T>): Promise<T> {
   if (values.backend !== "real") {
@@ -63,6 +65,8 @@ async function main() {
       rows.push(...(await runChatBenchmark({ pairs: 100, rate: 500, seconds, processes: 1, env })));
       if (real) rows.push(...(await runChatBenchmark({ pairs: 100, rate: 500, seconds, processes: 2, env })));
     }
+    if (only.has("points")) rows.push(...(await runPointsBenchmark({ seconds: Math.min(seconds, 15), connections: 50, users: 100, env })));
+    if (only.has("story")) rows.push(...(await runStoryBenchmark({ concurrency: 50, seconds: Math.min(seconds, 20), length: "medium", env })));
   });
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const header = `Run ${started.toISOString()} on ${os.cpus().length} × ${cpu}, Node ${process.version}, backend ${values.backend}; load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`;

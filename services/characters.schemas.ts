@@ -68,6 +68,26 @@ export const updateCharacterBody = z
   .meta({ id: "UpdateCharacterRequest" });
 export type UpdateCharacterInput = z.output<typeof updateCharacterBody>;
 
+const slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, "must be a slug: up to 32 letters, digits, - and _");
+
+/** Quick create's one-shot payload: the five fields are required (seed 004, flow 2). */
+export const quickCreateBody = z
+  .strictObject({
+    image_url: z.url({ protocol: /^https?$/ }).max(2048),
+    audience_slug: slug,
+    style_slug: slug,
+    name,
+    one_line_intro: z.string().trim().min(1).max(200),
+    tags: tags.optional(),
+    request_id: z.string().regex(/^[\x21-\x7e]{1,64}$/, "must be 1 to 64 visible ASCII characters").optional(),
+  })
+  .meta({ id: "QuickCreateCharacterRequest" });
+export type QuickCreateInput = z.output<typeof quickCreateBody>;
+
 export const characterIdParams = z.object({ id: z.string() });
 
 export const publicCharactersQuery = pageQuery.extend({

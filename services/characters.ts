@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import type { Presence } from "@colyseus/core";
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { Character, type Ending, type StartSet } from "../entities/character.entity";
@@ -20,6 +19,7 @@ import {
 import { forbidden, notFound } from "./errors";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
 import { isUuid, likeContains } from "./sql";
+import type { VersionedCache } from "./versioned-cache";
 import { spendWrite } from "./write-budget";
 import type { AuthClaims } from "./tokens";
 
@@ -35,6 +35,9 @@ export interface CharacterCreatedEvent {
 
 export type CacheStatus = "hit" | "miss";
 
+/** Containment, not `= ANY(tags)`: only this form can use the GIN index on tags (exported for the query-plan test). */
+export const PUBLIC_TAG_CONDITION = "c.tags @> ARRAY[:tag]::text[]";
+
 interface Paged<T> {
   items: T[];
   total: number;
@@ -42,11 +45,25 @@ interface Paged<T> {
 
 type Settings = Pick<Config, "DEFAULT_CHARACTER_CLASS" | "WORLD_ZONE_ID" | "CHARACTER_CACHE_TTL">;
 
+/** Fields only the server sets when it creates a character (quick create), beside what a client may send. */
+export interface CharacterOrigin {
+  image_url?: string;
+  audience_slug?: string;
+  style_slug?: string;
+  one_line_intro?: string;
+  /** Quick create's idempotency key: unique per owner (index characters_owner_request). */
+  request_id?: string;
+}
+
+/** The unique index a second character with the same owner and request_id runs into. */
+export const REQUEST_ID_INDEX = "characters_owner_request";
+
 /** Players' characters: creation, their own cached list, the public catalogue, edits. */
 export class CharacterService {
   constructor(
     private readonly db: Database,
-    private readonly presence: Presence,
+    /** The owners' cached character lists (CHARACTER_CACHE_TTL), shared with the world's position saves. */
+    private readonly lists: VersionedCache,
     private readonly events: EventBus,
     private readonly backgrounds: BackgroundService,
     private readonly settings: Settings,
@@ -54,7 +71,7 @@ export class CharacterService {
     private readonly limits: WriteLimits,
   ) {}
 
-  async create(claims: AuthClaims, input: CreateCharacterInput): Promise<CharacterView> {
+  async create(claims: AuthClaims, input: CreateCharacterInput, origin: CharacterOrigin = {}): Promise<CharacterView> {
     await spendWrite(this.limits, "character", claims.userId);
     const character = await this.db.transaction(async (m) => {
       if (input.background_id) await this.backgrounds.assertExists(m, input.background_id);
@@ -73,6 +90,11 @@ export class CharacterService {
           y: 0,
           startSets: withIds<StartSet>(input.start_sets ?? []),
           endings: withIds<Ending>(input.endings ?? []),
+          imageUrl: origin.image_url ?? null,
+          audienceSlug: origin.audience_slug ?? null,
+          styleSlug: origin.style_slug ?? null,
+          oneLineIntro: origin.one_line_intro ?? null,
+          requestId: origin.request_id ?? null,
         }),
       );
     });
@@ -88,27 +110,25 @@ export class CharacterService {
     return toCharacter(character);
   }
 
+  /** The caller's character made by the quick-create request `requestId`, if there is one. */
+  async byRequestId(claims: AuthClaims, requestId: string): Promise<CharacterView | undefined> {
+    const character = await this.db.manager.findOneBy(Character, { ownerId: claims.userId, requestId });
+    return character ? toCharacter(character) : undefined;
+  }
+
   /** The caller's characters, oldest first, from the presence cache when it holds them. */
   async listOwn(claims: AuthClaims, page: { limit: number; offset: number }): Promise<Paged<CharacterView> & { cache: CacheStatus }> {
-    const key = characterCacheKey(claims.userId);
-    const cached = (await this.presence.get(key)) as string | null | undefined;
-    let all: CharacterView[];
-    let cache: CacheStatus = "hit";
-    if (cached) {
-      all = JSON.parse(cached) as CharacterView[];
-    } else {
-      cache = "miss";
+    const { value: all, hit } = await this.lists.get(characterCacheKey(claims.userId), async () => {
       const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
-      all = rows.map(toCharacter);
-      await this.presence.setex(key, JSON.stringify(all), this.settings.CHARACTER_CACHE_TTL);
-    }
-    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache };
+      return rows.map(toCharacter);
+    });
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache: hit ? "hit" : "miss" };
   }
 
   async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {
     const qb = this.db.manager.createQueryBuilder(Character, "c").where("c.is_public");
     if (query.q) qb.andWhere("c.name ILIKE :pattern ESCAPE '\\'", { pattern: likeContains(query.q) });
-    if (query.tag) qb.andWhere(":tag = ANY(c.tags)", { tag: query.tag });
+    if (query.tag) qb.andWhere(PUBLIC_TAG_CONDITION, { tag: query.tag });
     const [rows, total] = await qb
       .orderBy("c.created_at", "DESC")
       .addOrderBy("c.id", "ASC")
@@ -160,16 +180,9 @@ export class CharacterService {
     await this.invalidate(ownerId);
   }
 
-  /**
-   * Runs after the write committed: a presence failure here must not answer an error for
-   * a write that happened (a client would retry and duplicate it); the TTL bounds staleness.
-   */
-  private async invalidate(ownerId: string): Promise<void> {
-    try {
-      await this.presence.del(characterCacheKey(ownerId));
-    } catch (err) {
-      this.logger.warn({ err, ownerId }, "character list cache not invalidated");
-    }
+  /** After the write committed (VersionedCache.invalidate says why it cannot fail). */
+  private invalidate(ownerId: string): Promise<void> {
+    return this.lists.invalidate(characterCacheKey(ownerId));
   }
 }
 

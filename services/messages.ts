@@ -33,7 +33,11 @@ export const BACKLOG_PAGE = 200;
 
 const SELECT_MESSAGE = `SELECT m.id, m.seq, m.sender_id, u.username AS sender_username, m.recipient_id, m.content, m.client_msg_id, m.created_at
   FROM messages m JOIN users u ON u.id = m.sender_id`;
-const PAIR = `((m.sender_id = $1 AND m.recipient_id = $2) OR (m.sender_id = $2 AND m.recipient_id = $1))`;
+/** The pair of users $1 and $2, written as the `messages_pair` index's expressions so that it is used. */
+const PAIR = `LEAST(m.sender_id, m.recipient_id) = LEAST($1::uuid, $2::uuid) AND GREATEST(m.sender_id, m.recipient_id) = GREATEST($1::uuid, $2::uuid)`;
+
+/** A page of a pair's conversation, newest first (exported for the query-plan test). */
+export const PAIR_HISTORY_SQL = `${SELECT_MESSAGE} WHERE ${PAIR} ORDER BY m.seq DESC LIMIT $3 OFFSET $4`;
 
 /**
  * An advisory-lock key per user. Sends lock both users (in key order, so two sends
@@ -51,8 +55,7 @@ const sortedLockKeys = (a: string, b: string) =>
 const PREV_POSITIONS = `SELECT
   GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $1), (SELECT max(seq) FROM messages WHERE recipient_id = $1)) AS prev_sender,
   GREATEST((SELECT max(seq) FROM messages WHERE sender_id = $2), (SELECT max(seq) FROM messages WHERE recipient_id = $2)) AS prev_recipient,
-  (SELECT max(seq) FROM messages m WHERE LEAST(m.sender_id, m.recipient_id) = LEAST($1::uuid, $2::uuid)
-     AND GREATEST(m.sender_id, m.recipient_id) = GREATEST($1::uuid, $2::uuid)) AS prev_pair`;
+  (SELECT max(seq) FROM messages m WHERE ${PAIR}) AS prev_pair`;
 
 interface PrevPositions {
   prev_sender: string | null;
@@ -136,7 +139,7 @@ export class MessageService {
     const m = this.db.manager;
     await this.assertUser(m, peerId);
     const [rows, [{ total }]] = await Promise.all([
-      m.query(`${SELECT_MESSAGE} WHERE ${PAIR} ORDER BY m.seq DESC LIMIT $3 OFFSET $4`, [userId, peerId, q.limit, q.offset]),
+      m.query(PAIR_HISTORY_SQL, [userId, peerId, q.limit, q.offset]),
       m.query(`SELECT count(*)::int AS total FROM messages m WHERE ${PAIR}`, [userId, peerId]),
     ]);
     return { items: (rows as MessageRow[]).map(toMessage), total, limit: q.limit, offset: q.offset };

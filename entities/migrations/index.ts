@@ -2,7 +2,19 @@ import { Accounts1732300000000 } from "./1732300000000-accounts";
 import { Characters1732300100000 } from "./1732300100000-characters";
 import { Messages1732300200000 } from "./1732300200000-messages";
 import { OutboxSchedule1732300500000 } from "./1732300500000-outbox-schedule";
+import { Stories1732300600000 } from "./1732300600000-stories";
+import { Payments1732300700000 } from "./1732300700000-payments";
 import { Sites1732300800000 } from "./1732300800000-sites";
+import { Cms1732300900000 } from "./1732300900000-cms";
 
 /** Every migration, in order. Listed explicitly so that no glob depends on the runtime. */
-export const migrations = [Accounts1732300000000, Characters1732300100000, Messages1732300200000, OutboxSchedule1732300500000, Sites1732300800000];
+export const migrations = [
+  Accounts1732300000000,
+  Characters1732300100000,
+  Messages1732300200000,
+  OutboxSchedule1732300500000,
+  Stories1732300600000,
+  Payments1732300700000,
+  Sites1732300800000,
+  Cms1732300900000,
+];

@@ -13,7 +13,7 @@ import { spendWrite } from "../../services/write-budget";
 import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { ERROR_MESSAGE, MessageRouter, sendTo } from "../shared/messages";
+import { ERROR_MESSAGE, MessageRouter } from "../shared/messages";
 import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { Interest, type Member } from "./interest";
@@ -172,6 +172,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
     private interest?: Interest<Seat>;
+    private readonly router = new MessageRouter(this, logger, deps.metrics.roomMessages);
 
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<WorldJoin> {
       return authorizeJoin(deps.tokens, WORLD_ZONE_JOIN, token, options, context, async (claims, { character_id }) => {
@@ -200,14 +201,14 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       this.setPatchRate(null);
       this.clock.setInterval(() => void this.saveAll(), config.WORLD_SAVE_INTERVAL * 1000);
 
-      new MessageRouter(this, logger)
+      this.router
         .on(IN.move, moveMessage, (client, msg) => this.queueMove(client, msg))
         .on(IN.say, sayMessage, async (client, msg) => {
           await spendWrite(deps.limits, "say", (client.auth as AuthClaims).userId);
           this.say(client, msg.text);
         })
         .on(IN.ping, pingMessage, (client, msg) =>
-          sendTo(client, OUT.pong, { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
+          this.router.send(client, OUT.pong, { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
       // Subscribed through the room's scoped presence: Colyseus drops it with the room.
       await closeOnRevocation(this, this.presence);
@@ -221,7 +222,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
       this.seatBySession.set(client.sessionId, seat);
       client.view = seat.view;
-      sendTo(client, OUT.welcome, {
+      this.router.send(client, OUT.welcome, {
         session_id: client.sessionId,
         character_id: character.id,
         zone_id: this.state.zone_id,
@@ -284,6 +285,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     }
 
     async onDispose() {
+      // Before the first await: the tick that sets it stops when this returns.
+      deps.metrics.worldPlayers.remove({ zone_id: this.state.zone_id });
       await this.saveAll();
     }
 
@@ -343,7 +346,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private say(client: Client, text: string) {
       const seat = this.currentSeatOf(client);
       if (!seat) return;
-      this.broadcast(OUT.said, {
+      this.router.broadcast(OUT.said, {
         character_id: seat.character.id,
         name: seat.character.name,
         text,

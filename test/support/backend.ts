@@ -86,6 +86,7 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: "test",
   LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
   JWT_SECRET: "test-secret-test-secret-test-secret-0123456789",
+  PAYMENT_WEBHOOK_SECRET: "test-webhook-secret-0123456789abcdef",
   ARGON2_MEMORY_KIB: "4096",
   ARGON2_ITERATIONS: "1",
   RATE_LIMIT_AUTH_PER_MINUTE: "100000",
@@ -96,6 +97,7 @@ export const TEST_ENV: Record<string, string> = {
   // Short enough that a test can watch a dropped seat expire and a periodic save land.
   WORLD_RECONNECT_SECONDS: "2",
   WORLD_SAVE_INTERVAL: "1",
+  GENERATOR_PACE_MS: "0",
   BOOTSTRAP_ADMIN_USERNAME: "test_admin",
   BOOTSTRAP_ADMIN_EMAIL: "test_admin@example.test",
   BOOTSTRAP_ADMIN_PASSWORD: "test-admin-password-1",

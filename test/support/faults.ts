@@ -2,7 +2,9 @@ import type { AuthContext } from "@colyseus/core";
 import { z } from "zod";
 import type { RoomType } from "../../arena.config";
 import type { Mount } from "../../http";
+import { createLogger } from "../../infra/logger";
 import { authorizeJoin } from "../../rooms/shared/join";
+import { MessageRouter } from "../../rooms/shared/messages";
 import { TavernRoom } from "../../rooms/shared/room";
 import type { TokenService } from "../../services/tokens";
 
@@ -23,6 +25,9 @@ export const faultRoomTypes = ({ tokens }: { tokens: TokenService }): Record<str
   __test_faulty: {
     join: FAULT_JOIN,
     room: class FaultyRoom extends TavernRoom {
+      // It handles no message, and answers each with `error` like any room: the room fuzz suite relies on it.
+      readonly router = new MessageRouter(this, createLogger("silent"));
+
       static onAuth(token: string, options: Record<string, unknown>, context: AuthContext) {
         return authorizeJoin(tokens, FAULT_JOIN, token, options, context, async (claims, parsed) => {
           if (parsed.fail_in === "onAuth") throw new Error(SECRET);

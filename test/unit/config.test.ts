@@ -105,6 +105,16 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ ...memory, MONITOR_USER: "o:ps", MONITOR_PASSWORD: "monitor-secret-0" }), /MONITOR_USER: must not contain a colon/);
   });
 
+  it("GENERATOR=openai needs LLM_BASE_URL and LLM_MODEL, and names both when they are missing", () => {
+    assert.throws(
+      () => loadConfig({ ...memory, GENERATOR: "openai" }),
+      (err: unknown) => err instanceof ConfigError && ["LLM_BASE_URL", "LLM_MODEL"].every((v) => err.problems.some((p) => p.startsWith(v))),
+    );
+    const c = loadConfig({ ...memory, GENERATOR: "openai", LLM_BASE_URL: "http://127.0.0.1:11434/v1", LLM_MODEL: "llama3" });
+    assert.equal(c.LLM_TIMEOUT_SECONDS, 120);
+    assert.equal(c.GENERATOR_PACE_MS, 15);
+  });
+
   it(".env.example documents every variable the server reads", () => {
     const example = fs.readFileSync(path.resolve(__dirname, "../../.env.example"), "utf8");
     const documented = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
