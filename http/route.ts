@@ -62,6 +62,7 @@ export interface RouteContext<B, Q, P, A> {
 type AuthOf<S> = S extends { auth: "optional" } ? AuthClaims | undefined : S extends { auth: true } | { roles: Role[] } ? AuthClaims : undefined;
 
 const JSON_TYPES = ["application/json", "application/*+json"];
+const NO_BYTES = Buffer.alloc(0);
 
 const unsupportedBody = (type: string | undefined) =>
   new DomainError(
@@ -130,6 +131,13 @@ export class Routes {
       this.rawBodies.add(spec.method, this.basePath + spec.path);
       readRaw.push(express.raw({ type: () => true, limit: this.rawBodies.limit }));
     }
+    // Most requests send no query at all: its parse (defaults only) is done once.
+    let emptyQuery: unknown;
+    const parseQuery = (query: Record<string, unknown>) => {
+      if (!spec.query) return undefined;
+      if (Object.keys(query).length > 0) return parseOrThrow(spec.query, query, "");
+      return (emptyQuery ??= Object.freeze(parseOrThrow(spec.query, {}, "")));
+    };
     this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
       const auth = needsAuth
         ? await authenticate(this.tokens, req)
@@ -141,10 +149,10 @@ export class Routes {
       if (spec.body && !spec.rawBody && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
-        query: spec.query ? parseOrThrow(spec.query, req.query, "") : undefined,
+        query: parseQuery(req.query),
         body: spec.body && !spec.rawBody ? parseOrThrow(spec.body, req.body ?? {}, "") : undefined,
         // Anything but the bytes themselves (a body some other parser read) verifies as nothing.
-        rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : NO_BYTES,
         auth,
         req,
         res,
