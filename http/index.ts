@@ -50,13 +50,6 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   // Swagger UI at /docs runs its own scripts and styles from this origin.
   const csp = { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] };
   app.use(helmet({ contentSecurityPolicy: { directives: csp } }));
-  // Before the JSON parser: the tools read their own request bodies.
-  toolRoutes(app, {
-    playground: config.PLAYGROUND_ENABLED,
-    monitor: config.MONITOR_ENABLED,
-    credentials: config.MONITOR_USER && config.MONITOR_PASSWORD ? { user: config.MONITOR_USER, password: config.MONITOR_PASSWORD } : undefined,
-    csp,
-  });
   const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
   const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
   // GET and HEAD carry no body this API reads: they skip the parser altogether.
@@ -78,6 +71,12 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   metricsRoutes(root, deps.metrics, deps.tokens, config.METRICS_TOKEN);
   if (config.DEMO_ENABLED) demoRoutes(root, { maxStep: config.WORLD_MAX_STEP });
   app.use(root);
+  toolRoutes(app, {
+    playground: config.PLAYGROUND_ENABLED,
+    monitor: config.MONITOR_ENABLED,
+    credentials: config.MONITOR_USER && config.MONITOR_PASSWORD ? { user: config.MONITOR_USER, password: config.MONITOR_PASSWORD } : undefined,
+    csp,
+  });
 
   app.use(unknownRoute);
   app.use(problemHandler(logger));
