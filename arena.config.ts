@@ -1,11 +1,12 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
 import { defineRoom, matchMaker } from "@colyseus/core";
 import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import { ConfigError, type Config } from "./config";
-import { API_BASE, mountHttp, type Mount } from "./http";
+import { API_BASE, mountHttp, startLog, type Mount } from "./http";
 import { InFlight, installFrontDoor } from "./http/front-door";
 import { isMatchmaking, matchmakeEdge } from "./http/matchmake";
 import { corsPolicy } from "./http/middleware/cors";
@@ -71,7 +72,7 @@ import pkg from "./package.json";
 /** How long a graceful shutdown waits for requests in flight before closing rooms. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
-/** Frames over this size are refused by the transport (realtime.md). */
+/** Frames over this size are refused by the transport (docs/realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
 
 /** A room type as the composition root registers it: its class and how it is joined. */
@@ -176,6 +177,10 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     initializeTransport: (opts: { server: HttpServer }) => {
       const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
       const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
+      opts.server.once("listening", () => {
+        const { fields, message } = startLog(cfg, (opts.server.address() as AddressInfo).port);
+        logger.info(fields, message);
+      });
       installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }) });
       return transport;
     },

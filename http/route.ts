@@ -41,6 +41,11 @@ export interface RouteSpec<B, Q, P> {
    * only documents it, and the handler validates it once it has checked the bytes.
    */
   rawBody?: boolean;
+  /**
+   * Where the resource a 201 created lives, relative to the API base (`/characters/${id}`):
+   * sent as `Location` and documented as a response header.
+   */
+  location?: (created: any, params: Out<P>) => string;
 }
 
 export interface RouteContext<B, Q, P, A> {
@@ -154,16 +159,18 @@ export class Routes {
       } as RouteContext<B, Q, P, AuthOf<S>>;
       const result = await handler(ctx);
       if (res.headersSent) return;
-      if (result === undefined) res.status(spec.status ?? 204).end();
-      else res.status(status).json(result);
+      if (result === undefined) return void res.status(spec.status ?? 204).end();
+      if (spec.location) res.location(this.basePath + spec.location(result, ctx.params));
+      res.status(status).json(result);
     });
   }
 
-  private document(spec: RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>) {
+  private document(spec: Omit<RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>, "location"> & { location?: unknown }) {
     const path = this.basePath + spec.path.replace(/:(\w+)/g, "{$1}");
     const responses: RouteConfig["responses"] = {
       [spec.status ?? (spec.method === "post" ? 201 : 200)]: {
         description: "Success",
+        ...(spec.location ? { headers: { Location: { description: "Where the created resource lives", schema: { type: "string" } } } } : {}),
         ...(spec.response ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } } : {}),
       },
     };

@@ -24,7 +24,7 @@ import { setUpBots } from "./lib/world-setup";
 import { latencyPercentile, latencySamples, type FleetSnapshot } from "./lib/world-stats";
 
 /**
- * The world-zone benchmark (platform.md "Benchmarks"): for each client count, with AOI
+ * The world-zone benchmark (docs/performance.md): for each client count, with AOI
  * off and on, the product and its bare reference (loadtest/reference/bare-world.ts)
  * are each driven by the same bots for the same window, the server pinned to core 0
  * and the bots to core 1.
