@@ -41,6 +41,15 @@ export interface RouteSpec<B, Q, P> {
    * only documents it, and the handler validates it once it has checked the bytes.
    */
   rawBody?: boolean;
+  /**
+   * The media types a `rawBody` route takes: another is 415 before a byte is read. Without
+   * it the route reads any body. `body` documents the JSON form; the others are binary.
+   */
+  bodyTypes?: string[];
+  /** The largest raw body this route reads (413 beyond it), when not BODY_LIMIT. */
+  bodyLimit?: string;
+  /** Media types, besides JSON, that the success response may take (a file the handler writes itself). */
+  binaryResponseTypes?: string[];
 }
 
 export interface RouteContext<B, Q, P, A> {
@@ -58,11 +67,11 @@ type AuthOf<S> = S extends { auth: "optional" } ? AuthClaims | undefined : S ext
 
 const JSON_TYPES = ["application/json", "application/*+json"];
 
-const unsupportedBody = (type: string | undefined) =>
+const unsupportedBody = (type: string | undefined, accepted?: string[]) =>
   new DomainError(
     415,
     "unsupported_media_type",
-    `This route takes a JSON body with Content-Type: application/json${type ? `, not ${type.slice(0, 100)}` : "; the request named no Content-Type"}.`,
+    `This route takes ${accepted ? "a body" : "a JSON body"} with Content-Type: ${accepted ? accepted.join(" or ") : "application/json"}${type ? `, not ${type.slice(0, 100)}` : "; the request named no Content-Type"}.`,
   );
 
 const problem = z
@@ -75,6 +84,9 @@ const problem = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem" });
+
+const binary = z.string().meta({ format: "binary" });
+const binaryContent = (types: string[] | undefined) => Object.fromEntries((types ?? []).map((type) => [type, { schema: binary }]));
 
 const rawKey = (method: string, path: string) => `${method.toUpperCase()} ${path.toLowerCase().replace(/\/+$/, "")}`;
 
@@ -123,9 +135,11 @@ export class Routes {
     const readRaw: RequestHandler[] = [];
     if (spec.rawBody) {
       this.rawBodies.add(spec.method, this.basePath + spec.path);
-      readRaw.push(express.raw({ type: () => true, limit: this.rawBodies.limit }));
+      readRaw.push(express.raw({ type: () => true, limit: spec.bodyLimit ?? this.rawBodies.limit }));
     }
-    this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
+    const accepted = spec.rawBody ? spec.bodyTypes : spec.body ? JSON_TYPES : undefined;
+    // Who is asking and in what form, before a raw body is read: a stranger's or a wrong-typed upload is never buffered.
+    const gate: RequestHandler = async (req, res, next) => {
       const auth = needsAuth
         ? await authenticate(this.tokens, req)
         : spec.auth === "optional"
@@ -133,14 +147,18 @@ export class Routes {
           : undefined;
       if (spec.roles && auth) requireRole(auth, ...spec.roles);
       // A body of another type would reach validation as no body at all ("is required" for every field).
-      if (spec.body && !spec.rawBody && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
+      if (accepted && req.is(accepted) === false) throw unsupportedBody(req.headers["content-type"], spec.rawBody ? accepted : undefined);
+      res.locals.auth = auth;
+      next();
+    };
+    this.router[spec.method](spec.path, ...(spec.before ?? []), gate, ...readRaw, async (req: Request, res: Response) => {
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
         query: spec.query ? parseOrThrow(spec.query, req.query, "") : undefined,
         body: spec.body && !spec.rawBody ? parseOrThrow(spec.body, req.body ?? {}, "") : undefined,
         // Anything but the bytes themselves (a body some other parser read) verifies as nothing.
         rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        auth,
+        auth: res.locals.auth,
         req,
         res,
       } as RouteContext<B, Q, P, AuthOf<S>>;
@@ -156,10 +174,13 @@ export class Routes {
     const responses: RouteConfig["responses"] = {
       [spec.status ?? (spec.method === "post" ? 201 : 200)]: {
         description: "Success",
-        ...(spec.response ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } } : {}),
+        ...(spec.response
+          ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response }, ...binaryContent(spec.binaryResponseTypes) } }
+          : {}),
       },
     };
-    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body && !spec.rawBody ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
+    const typed = (spec.body && !spec.rawBody) || spec.bodyTypes;
+    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(typed ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
     if (spec.auth || spec.roles) Object.assign(errors, { 401: "unauthenticated" });
     if (spec.roles) Object.assign(errors, { 403: "forbidden" });
     for (const [code, codes] of Object.entries(errors)) {
@@ -175,7 +196,9 @@ export class Routes {
         ...(spec.params ? { params: spec.params as RouteConfig["request"] extends infer R ? R extends { params?: infer X } ? X : never : never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),
-        ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? { body: { content: { "application/json": { schema: spec.body }, ...binaryContent(spec.bodyTypes?.filter((t) => !JSON_TYPES.includes(t))) } } }
+          : {}),
       },
       responses,
     });
