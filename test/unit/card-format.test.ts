@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cardFromJson, toCardV2 } from "../../services/cards/card";
 import { fillMacros, loreOf, personaOf } from "../../services/cards/persona";
+import { replyMessages } from "../../infra/generator/prompts";
 import { DomainError } from "../../services/errors";
 
 /** What CharacterService.create would store from an import, as toCardV2 reads it back. */
@@ -110,6 +111,14 @@ describe("character card format", () => {
       assert.equal(fillMacros("{{CHAR}} <bot> <Char> {{User}} <USER>", { char: "C", user: "U" }), "C C C U U");
       assert.equal(fillMacros("{{char}}", { char: "{{user}}", user: "U" }), "{{user}}");
       assert.equal(personaOf({ name: "Full Name", description: "{{char}}", greeting: "", card: { nickname: "Nick" } }).description, "Nick");
+    });
+
+    it("the model's system message is the card's system prompt, with {{original}} standing for ours", () => {
+      const persona = personaOf(source, "Robin");
+      const [system] = replyMessages({ character: persona, turns: [], input: { type: "text", text: "hi" }, memos: [], stats: {}, lore: [], pending_choices: [] });
+      assert.match(String(system!.content), /^You are Seraphina, a character in an interactive story\..* Write as Seraphina\. Keep the reply/);
+      const [plain] = replyMessages({ character: { ...persona, system_prompt: "Only this." }, turns: [], input: { type: "text", text: "hi" }, memos: [], stats: {}, lore: [], pending_choices: [] });
+      assert.match(String(plain!.content), /^Only this\. Keep the reply/);
     });
 
     it("lore entries whose keys the messages name, with macros filled", () => {
