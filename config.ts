@@ -53,6 +53,7 @@ const schema = z.object({
   WORLD_RECONNECT_SECONDS: num(0).default(20),
 
   CHARACTER_CACHE_TTL: int(1).default(60),
+  USER_CACHE_TTL: int(1).default(60),
   DEFAULT_CHARACTER_CLASS: z.string().min(1).max(32).default("adventurer"),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: z

@@ -40,6 +40,8 @@ export type Mount = (routes: Routes) => void;
 export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   const { config, logger } = deps;
   app.disable("x-powered-by");
+  // No client revalidates API answers with Express's weak ETags, and each costs a hash of the body; routes that need one (CMS) set their own.
+  app.set("etag", false);
   // Which peers may name the client in X-Forwarded-For: rate limits count by that address.
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
@@ -52,10 +54,18 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   );
   const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
   const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
-  app.use((req, res, next) => (rawBodies.includes(req) ? next() : json(req, res, next)));
+  // GET and HEAD carry no body this API reads: they skip the parser altogether.
+  app.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" || rawBodies.includes(req) ? next() : json(req, res, next)));
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+
+  // The API first: its requests are the many, and need not walk the routes below.
+  const api = express.Router();
+  api.use(routeBase(API_BASE));
+  const routes = new Routes(api, registry, API_BASE, deps.tokens, rawBodies);
+  for (const mount of mounts) mount(routes);
+  app.use(API_BASE, api);
 
   const root = express.Router();
   healthRoutes(root, deps.probes);
@@ -63,12 +73,6 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   metricsRoutes(root, deps.metrics, deps.tokens, config.METRICS_TOKEN);
   if (config.DEMO_ENABLED) demoRoutes(root, { maxStep: config.WORLD_MAX_STEP });
   app.use(root);
-
-  const api = express.Router();
-  api.use(routeBase(API_BASE));
-  const routes = new Routes(api, registry, API_BASE, deps.tokens, rawBodies);
-  for (const mount of mounts) mount(routes);
-  app.use(API_BASE, api);
 
   app.use(unknownRoute);
   app.use(problemHandler(logger));

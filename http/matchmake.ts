@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { createAuthContext, ErrorCode, matchMaker, ServerError, type Transport } from "@colyseus/core";
+import { createAuthContext, ErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache, type Transport } from "@colyseus/core";
 import express from "express";
 import type { Logger } from "../infra/logger";
-import type { JoinRules, TargetedAuthContext } from "../rooms/shared/join";
 import { DomainError, forbidden, notFound, unauthenticated, validationFailed } from "../services/errors";
 import type { TokenService } from "../services/tokens";
 import { parseInput } from "../services/validation";
@@ -18,9 +17,22 @@ type Method = (typeof METHODS)[number];
 
 const reconnectOptions = z.strictObject({ reconnectionToken: z.string().min(1).max(128) });
 
+/** What the edge needs of a room type: the join options a client may send (the rooms' JoinRules fit). */
+export interface JoinOptionRules {
+  options: z.ZodType;
+}
+
+/**
+ * The auth context this edge hands to a room's `onAuth`: for `joinById`, the listing of
+ * the room aimed at, whose key `onAuth` checks against the caller's (rooms/shared/join.ts).
+ */
+export interface TargetedAuthContext extends AuthContext {
+  target?: IRoomCache;
+}
+
 export interface MatchmakeEdgeDeps {
   /** Join rules of every room type, by room name. */
-  rooms: Record<string, JoinRules>;
+  rooms: Record<string, JoinOptionRules>;
   tokens: TokenService;
   transport: Transport;
   logger: Logger;
@@ -122,7 +134,7 @@ async function reconnect(roomId: string, options: unknown, context: TargetedAuth
   return matchMaker.reconnect(roomId, parsed.data);
 }
 
-function validateOptions(rules: JoinRules, options: unknown) {
+function validateOptions(rules: JoinOptionRules, options: unknown) {
   const parsed = parseInput(rules.options, options);
   if (!parsed.ok) throw validationFailed(parsed.errors);
 }

@@ -66,6 +66,7 @@ export interface RouteContext<B, Q, P, A> {
 type AuthOf<S> = S extends { auth: "optional" } ? AuthClaims | undefined : S extends { auth: true } | { roles: Role[] } ? AuthClaims : undefined;
 
 const JSON_TYPES = ["application/json", "application/*+json"];
+const NO_BYTES = Buffer.alloc(0);
 
 const unsupportedBody = (type: string | undefined, accepted?: string[]) =>
   new DomainError(
@@ -132,14 +133,9 @@ export class Routes {
     this.document(spec);
     const status = spec.status ?? (spec.method === "post" ? 201 : 200);
     const needsAuth = spec.auth === true || spec.roles !== undefined;
-    const readRaw: RequestHandler[] = [];
-    if (spec.rawBody) {
-      this.rawBodies.add(spec.method, this.basePath + spec.path);
-      readRaw.push(express.raw({ type: () => true, limit: spec.bodyLimit ?? this.rawBodies.limit }));
-    }
     const accepted = spec.rawBody ? spec.bodyTypes : spec.body ? JSON_TYPES : undefined;
-    // Who is asking and in what form, before a raw body is read: a stranger's or a wrong-typed upload is never buffered.
-    const gate: RequestHandler = async (req, res, next) => {
+    // Who is asking, and whether the body is of a type the route takes.
+    const admit = async (req: Request) => {
       const auth = needsAuth
         ? await authenticate(this.tokens, req)
         : spec.auth === "optional"
@@ -148,17 +144,36 @@ export class Routes {
       if (spec.roles && auth) requireRole(auth, ...spec.roles);
       // A body of another type would reach validation as no body at all ("is required" for every field).
       if (accepted && req.is(accepted) === false) throw unsupportedBody(req.headers["content-type"], spec.rawBody ? accepted : undefined);
-      res.locals.auth = auth;
-      next();
+      return auth;
     };
-    this.router[spec.method](spec.path, ...(spec.before ?? []), gate, ...readRaw, async (req: Request, res: Response) => {
+    // A raw body is read only after that: a stranger's or a wrong-typed upload is never buffered.
+    const readRaw: RequestHandler[] = [];
+    if (spec.rawBody) {
+      this.rawBodies.add(spec.method, this.basePath + spec.path);
+      readRaw.push(
+        async (req, res, next) => {
+          res.locals.auth = await admit(req);
+          next();
+        },
+        express.raw({ type: () => true, limit: spec.bodyLimit ?? this.rawBodies.limit }),
+      );
+    }
+    // Most requests send no query at all: its parse (defaults only) is done once.
+    let emptyQuery: unknown;
+    const parseQuery = (query: Record<string, unknown>) => {
+      if (!spec.query) return undefined;
+      if (Object.keys(query).length > 0) return parseOrThrow(spec.query, query, "");
+      return (emptyQuery ??= Object.freeze(parseOrThrow(spec.query, {}, "")));
+    };
+    this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
+      const auth = spec.rawBody ? (res.locals.auth as AuthClaims | undefined) : await admit(req);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
-        query: spec.query ? parseOrThrow(spec.query, req.query, "") : undefined,
+        query: parseQuery(req.query),
         body: spec.body && !spec.rawBody ? parseOrThrow(spec.body, req.body ?? {}, "") : undefined,
         // Anything but the bytes themselves (a body some other parser read) verifies as nothing.
-        rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        auth: res.locals.auth,
+        rawBody: spec.rawBody && Buffer.isBuffer(req.body) ? req.body : NO_BYTES,
+        auth,
         req,
         res,
       } as RouteContext<B, Q, P, AuthOf<S>>;

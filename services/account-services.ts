@@ -11,7 +11,9 @@ import { PasswordHasher } from "./passwords";
 import { RevocationLedger } from "./revocations";
 import { SessionService } from "./sessions";
 import { TokenService } from "./tokens";
+import { UserCache } from "./user-cache";
 import { UserDirectory } from "./users";
+import { VersionedCache } from "./versioned-cache";
 
 /**
  * The account services, wired once for the server and for the CLI (which must act
@@ -22,15 +24,17 @@ export function createAccountServices(cfg: Config, db: Database, presence: Prese
   const passwords = new PasswordHasher(cfg);
   const sessions = new SessionService(db, tokens, cfg);
   const outbox = new Outbox(db, new Mailer(cfg), logger);
-  const emailFlows = new EmailFlows(db, outbox, passwords, sessions, cfg);
+  const users = new UserCache(db, new VersionedCache(presence, cfg.USER_CACHE_TTL, logger));
+  const emailFlows = new EmailFlows(db, outbox, passwords, sessions, users, cfg);
   const accounts = new AccountService(
     db,
     passwords,
     sessions,
+    users,
     { requireEmailVerification: cfg.REQUIRE_EMAIL_VERIFICATION },
     cfg.REQUIRE_EMAIL_VERIFICATION ? { afterRegister: (m, user) => emailFlows.sendVerification(m, user.email, user.id) } : {},
   );
   const directory = new UserDirectory(db);
-  const adminUsers = new AdminUsers(db, accounts, sessions);
+  const adminUsers = new AdminUsers(db, accounts, sessions, users);
   return { tokens, passwords, sessions, outbox, emailFlows, accounts, directory, adminUsers };
 }

@@ -6,6 +6,7 @@ import { toUser, type TokenPairView, type UserView } from "./accounts.schemas";
 import { conflict, DomainError, notFound } from "./errors";
 import { passwordWeakness, type PasswordHasher } from "./passwords";
 import type { SessionService } from "./sessions";
+import type { UserCache } from "./user-cache";
 import { uniqueViolation } from "./sql";
 import type { AuthClaims } from "./tokens";
 
@@ -24,6 +25,7 @@ export class AccountService {
     private readonly db: Database,
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly users: UserCache,
     private readonly policy: AccountPolicy,
     private readonly hooks: RegistrationHooks = {},
   ) {}
@@ -68,7 +70,7 @@ export class AccountService {
     // The hash is slow, so it is checked outside the transaction; inside, with the row
     // locked, everything is checked again: a disable or a password reset that committed
     // meanwhile (and revoked every session) must not be followed by a new session.
-    return this.db.transaction(async (m) => {
+    const pair = await this.db.transaction(async (m) => {
       const user = await m.findOne(User, { where: { id: found.id }, lock: { mode: "pessimistic_write" } });
       if (!user || user.passwordHash !== found.passwordHash) throw invalidCredentials();
       this.assertMayLogIn(user);
@@ -76,6 +78,8 @@ export class AccountService {
       await m.update(User, { id: user.id }, { lastLoginAt: user.lastLoginAt });
       return this.sessions.open(m, user);
     });
+    await this.users.changed(found.id);
+    return pair;
   }
 
   private assertMayLogIn(user: User) {
@@ -91,10 +95,8 @@ export class AccountService {
     return user ? `user:${user.id}` : `login:${login.toLowerCase()}`;
   }
 
-  async me(claims: AuthClaims): Promise<UserView> {
-    const user = await this.db.manager.findOneBy(User, { id: claims.userId });
-    if (!user) throw notFound("user");
-    return toUser(user);
+  me(claims: AuthClaims): Promise<UserView> {
+    return this.users.view(claims.userId);
   }
 
   /** Keeps the caller's session and ends every other one, as a password change should. */
@@ -111,6 +113,7 @@ export class AccountService {
       await m.update(User, { id: user.id }, { passwordHash });
       return this.sessions.revokeAll(m, user.id, claims.sid);
     });
+    await this.users.changed(user.id);
     await revokeLive();
   }
 

@@ -6,6 +6,7 @@ import { withPlayer, type AccountService } from "./accounts";
 import { toUser, type UserView } from "./accounts.schemas";
 import { DomainError, notFound } from "./errors";
 import type { SessionService } from "./sessions";
+import type { UserCache } from "./user-cache";
 import { isUuid, likePrefix } from "./sql";
 
 /** Account administration, shared by the admin routes, the CLI and the bootstrap admin. */
@@ -14,6 +15,7 @@ export class AdminUsers {
     private readonly db: Database,
     private readonly accounts: AccountService,
     private readonly sessions: SessionService,
+    private readonly users: UserCache,
   ) {}
 
   async list(q: PageQuery & { q?: string; role?: Role }): Promise<Page<UserView>> {
@@ -32,6 +34,7 @@ export class AdminUsers {
       if (!user) throw notFound("user");
       return this.apply(m, user, patch);
     });
+    await this.users.changed(user.id);
     await revokeLive?.();
     return toUser(user);
   }
@@ -88,6 +91,7 @@ export class AdminUsers {
       if (!found) throw notFound("user");
       return this.apply(m, found, patch(found));
     });
+    await this.users.changed(user.id);
     await revokeLive?.();
     return toUser(user);
   }

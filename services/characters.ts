@@ -1,5 +1,4 @@
 import crypto from "node:crypto";
-import type { Presence } from "@colyseus/core";
 import type { EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { Character, type Ending, type StartSet } from "../entities/character.entity";
@@ -20,6 +19,7 @@ import {
 import { forbidden, notFound } from "./errors";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
 import { isUuid, likeContains } from "./sql";
+import type { VersionedCache } from "./versioned-cache";
 import { spendWrite } from "./write-budget";
 import type { AuthClaims } from "./tokens";
 
@@ -66,7 +66,8 @@ export const REQUEST_ID_INDEX = "characters_owner_request";
 export class CharacterService {
   constructor(
     private readonly db: Database,
-    private readonly presence: Presence,
+    /** The owners' cached character lists (CHARACTER_CACHE_TTL), shared with the world's position saves. */
+    private readonly lists: VersionedCache,
     private readonly events: EventBus,
     private readonly backgrounds: BackgroundService,
     private readonly settings: Settings,
@@ -123,19 +124,11 @@ export class CharacterService {
 
   /** The caller's characters, oldest first, from the presence cache when it holds them. */
   async listOwn(claims: AuthClaims, page: { limit: number; offset: number }): Promise<Paged<CharacterView> & { cache: CacheStatus }> {
-    const key = characterCacheKey(claims.userId);
-    const cached = (await this.presence.get(key)) as string | null | undefined;
-    let all: CharacterView[];
-    let cache: CacheStatus = "hit";
-    if (cached) {
-      all = JSON.parse(cached) as CharacterView[];
-    } else {
-      cache = "miss";
+    const { value: all, hit } = await this.lists.get(characterCacheKey(claims.userId), async () => {
       const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
-      all = rows.map(toCharacter);
-      await this.presence.setex(key, JSON.stringify(all), this.settings.CHARACTER_CACHE_TTL);
-    }
-    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache };
+      return rows.map(toCharacter);
+    });
+    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache: hit ? "hit" : "miss" };
   }
 
   async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {
@@ -193,16 +186,9 @@ export class CharacterService {
     await this.invalidate(ownerId);
   }
 
-  /**
-   * Runs after the write committed: a presence failure here must not answer an error for
-   * a write that happened (a client would retry and duplicate it); the TTL bounds staleness.
-   */
-  private async invalidate(ownerId: string): Promise<void> {
-    try {
-      await this.presence.del(characterCacheKey(ownerId));
-    } catch (err) {
-      this.logger.warn({ err, ownerId }, "character list cache not invalidated");
-    }
+  /** After the write committed (VersionedCache.invalidate says why it cannot fail). */
+  private invalidate(ownerId: string): Promise<void> {
+    return this.lists.invalidate(characterCacheKey(ownerId));
   }
 }
 

@@ -10,6 +10,7 @@ import { badRequest } from "./errors";
 import type { Outbox } from "./outbox";
 import { passwordWeakness, type PasswordHasher } from "./passwords";
 import { sha256, type SessionService } from "./sessions";
+import type { UserCache } from "./user-cache";
 
 const VERIFY_TTL_SECONDS = 24 * 3600;
 const PREVERIFIED_TTL_SECONDS = 24 * 3600;
@@ -32,6 +33,7 @@ export class EmailFlows {
     private readonly outbox: Outbox,
     private readonly passwords: PasswordHasher,
     private readonly sessions: SessionService,
+    private readonly users: UserCache,
     private readonly config: Pick<Config, "RESET_TOKEN_TTL">,
   ) {}
 
@@ -56,7 +58,7 @@ export class EmailFlows {
   };
 
   async verify(token: string): Promise<{ email: string; verified: true }> {
-    return this.db.transaction(async (m) => {
+    const { email, userId } = await this.db.transaction(async (m) => {
       const stored = await this.consume(m, "verify", token);
       const user = await findByEmail(m, stored.email);
       if (user) {
@@ -65,8 +67,10 @@ export class EmailFlows {
         const expiresAt = new Date(Date.now() + PREVERIFIED_TTL_SECONDS * 1000);
         await m.upsert(PreverifiedEmail, { email: stored.email.toLowerCase(), expiresAt }, ["email"]);
       }
-      return { email: stored.email, verified: true as const };
+      return { email: stored.email, userId: user?.id };
     });
+    if (userId) await this.users.changed(userId);
+    return { email, verified: true };
   }
 
   async forgotPassword(email: string): Promise<AcceptedView> {
@@ -101,6 +105,7 @@ export class EmailFlows {
       await m.update(EmailToken, { userId: user.id, kind: "reset", usedAt: IsNull() }, { usedAt: new Date() });
       return this.sessions.revokeAll(m, user.id);
     });
+    await this.users.changed(user.id);
     await revokeLive();
   }
 

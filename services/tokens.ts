@@ -31,6 +31,9 @@ export interface Revocation {
   jti?: string;
 }
 
+/** How many verified tokens are kept (a few MB); the oldest goes first. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /** Set in presence once its copy of the revocations is complete; gone after a flush or a restart of Redis. */
 const REVOCATIONS_LOADED = "revocations:loaded";
 
@@ -51,6 +54,12 @@ export class TokenService {
    */
   private readonly key: crypto.KeyObject;
   private reloading?: Promise<void>;
+  /**
+   * Tokens whose signature and claims checked out, newest last: a client sends the same
+   * token with every request until it expires, and the parse and HMAC give the same
+   * answer every time. Expiry and revocation are still checked on every use.
+   */
+  private readonly verified = new Map<string, Readonly<AuthClaims>>();
 
   constructor(
     private readonly config: Pick<Config, "JWT_SECRET" | "JWT_TTL">,
@@ -78,6 +87,22 @@ export class TokenService {
 
   /** Verifies signature, claims and revocation; throws 401 `unauthenticated` otherwise. */
   async verifyAccessToken(token: string): Promise<AuthClaims> {
+    let claims = this.verified.get(token);
+    if (claims && claims.expiresAt * 1000 <= Date.now()) {
+      this.verified.delete(token);
+      claims = undefined;
+    }
+    if (!claims) {
+      claims = this.verifySignature(token);
+      this.verified.set(token, claims);
+      if (this.verified.size > VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    }
+    if (await this.isRevoked(claims)) throw unauthenticated("The access token was revoked.");
+    return claims;
+  }
+
+  /** Signature, algorithm, issuer, audience, expiry and the claims Tavern requires. */
+  private verifySignature(token: string): Readonly<AuthClaims> {
     let payload: jwt.JwtPayload;
     try {
       const decoded = jwt.verify(token, this.key, {
@@ -94,15 +119,14 @@ export class TokenService {
     if (typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number" || typeof sid !== "string") {
       throw unauthenticated("The access token lacks required claims.");
     }
-    if (await this.isRevoked({ jti, sid })) throw unauthenticated("The access token was revoked.");
-    return {
+    return Object.freeze({
       userId: sub,
       roles: Array.isArray(roles) ? roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)) : [],
       jti,
       sid,
       siteId: typeof payload.site_id === "string" ? payload.site_id : undefined,
       expiresAt: exp,
-    };
+    });
   }
 
   /**

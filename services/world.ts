@@ -1,9 +1,9 @@
-import type { Presence } from "@colyseus/core";
 import { z } from "zod";
 import { Character } from "../entities/character.entity";
 import type { Database } from "../infra/database";
 import { characterCacheKey } from "./characters";
 import { forbidden, notFound } from "./errors";
+import type { VersionedCache } from "./versioned-cache";
 import type { AuthClaims } from "./tokens";
 
 /** What a zone needs to know about a character that joins it: plain values only. */
@@ -30,7 +30,7 @@ const uuid = z.uuid();
 export class WorldService {
   constructor(
     private readonly db: Database,
-    private readonly presence: Presence,
+    private readonly characterLists: VersionedCache,
   ) {}
 
   /** 404 for an unknown (or malformed) id, 403 for someone else's character. */
@@ -71,6 +71,6 @@ export class WorldService {
       params,
     );
     const owners = new Set(positions.map((p) => p.ownerId));
-    await Promise.all([...owners].map((owner) => this.presence.del(characterCacheKey(owner))));
+    await Promise.all([...owners].map((owner) => this.characterLists.invalidate(characterCacheKey(owner))));
   }
 }

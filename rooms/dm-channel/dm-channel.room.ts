@@ -4,9 +4,9 @@ import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
 import { badRequest, forbidden } from "../../services/errors";
 import type { MailboxSignal, MessageService } from "../../services/messages";
-import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
+import { clientMsgId, content } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
-import { Feed } from "../shared/feed";
+import { MessageFeed } from "../shared/feed";
 import { closeOnRevocation } from "../shared/auth";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { MessageRouter, type MessageMeter } from "../shared/messages";
@@ -51,12 +51,20 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     }
 
     private pair: [string, string] = ["", ""];
-    /** The position of the last message delivered live; nothing at or before it is sent live again. */
-    private cursor = 0;
-    /** Clients still waiting for their `history`: live deliveries wait for them (the history covers them). */
-    private readonly joining = new Set<Client>();
-    private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"));
     private readonly router = new MessageRouter<ChannelClient>(this, logger, deps.meter);
+    private readonly feed = new MessageFeed(
+      {
+        previousOf: (signal) => {
+          const { sender_id, recipient_id } = signal.message;
+          return this.pair.includes(sender_id) && this.pair.includes(recipient_id) ? signal.prev.pair : undefined;
+        },
+        page: (after) => messages.pairSince(...this.pair, after),
+        refresh: () => this.refreshReadMarkers(),
+      },
+      () => this.clients,
+      (client, m) => this.router.send(client, "message", m.view),
+      (err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"),
+    );
 
     async onCreate(options: { channel_id: string }) {
       this.roomId = keyedRoomId(this.roomName, options, DM_CHANNEL_JOIN.keys);
@@ -68,14 +76,13 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       for (const userId of this.pair) {
         this.state.participants.set(userId, new Participant().assign({ user_id: userId, username: await messages.username(userId) }));
       }
-      this.cursor = await messages.latestPosition(a, b);
+      const cursor = await messages.latestPosition(a, b);
       await this.refreshReadMarkers();
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
       await closeOnRevocation(this, this.presence);
       // Both mailboxes: a read marker is signalled to the reader's only.
-      for (const userId of this.pair) await this.presence.subscribe(messages.channelOf(userId), (signal: MailboxSignal) => this.onSignal(signal));
-      // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
-      this.feed.wake(() => this.pump());
+      for (const userId of this.pair) await this.presence.subscribe(messages.channelOf(userId), (signal: MailboxSignal) => this.feed.onSignal(signal));
+      this.feed.start(cursor);
 
       this.router
         .on("message", channelMessage, async (client, msg) => {
@@ -97,18 +104,13 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
 
     onJoin(client: ChannelClient) {
       this.updatePresenceOf(client.auth!.userId);
-      this.joining.add(client);
-      void this.feed.run(async () => {
-        try {
-          this.router.send(client, "history", { items: await messages.pairRecent(...this.pair, this.cursor, HISTORY_ON_JOIN) });
-        } finally {
-          this.joining.delete(client);
-        }
+      this.feed.catchUp(client, async (until) => {
+        this.router.send(client, "history", { items: await messages.pairRecent(...this.pair, until, HISTORY_ON_JOIN) });
       });
     }
 
     onLeave(client: ChannelClient) {
-      this.joining.delete(client);
+      this.feed.forget(client);
       this.updatePresenceOf(client.auth!.userId);
     }
 
@@ -125,32 +127,6 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       const participant = this.state.participants.get(userId)!;
       participant.online = this.clients.some((c) => c.auth?.userId === userId);
       if (!participant.online) participant.typing = false;
-    }
-
-    /** The pair's next message is delivered from the signal; a gap sends the room to the store. */
-    private onSignal(signal: MailboxSignal) {
-      if (signal.kind !== "message") return this.feed.wake(() => this.pump());
-      const { sender_id, recipient_id } = signal.message;
-      if (!this.pair.includes(sender_id) || !this.pair.includes(recipient_id)) return;
-      void this.feed.run(async () => {
-        if (signal.seq <= this.cursor) return;
-        if (signal.prev.pair !== this.cursor) return this.pump();
-        this.deliver({ seq: signal.seq, view: signal.message });
-      });
-    }
-
-    private async pump() {
-      for (;;) {
-        const page = await messages.pairSince(...this.pair, this.cursor);
-        for (const m of page) this.deliver(m);
-        if (page.length === 0) break;
-      }
-      await this.refreshReadMarkers();
-    }
-
-    private deliver(m: StoredMessage) {
-      for (const client of this.clients) if (!this.joining.has(client)) this.router.send(client, "message", m.view);
-      this.cursor = m.seq;
     }
 
     private async refreshReadMarkers() {

@@ -3,11 +3,11 @@ import { z } from "zod";
 import type { Config } from "../../config";
 import type { Logger } from "../../infra/logger";
 import type { MailboxSignal, MessageService } from "../../services/messages";
-import { clientMsgId, content, type StoredMessage } from "../../services/messages.schemas";
+import { clientMsgId, content } from "../../services/messages.schemas";
 import type { Notifications, UserNotification } from "../../services/notifications";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation } from "../shared/auth";
-import { Feed } from "../shared/feed";
+import { MessageFeed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { drained, MessageRouter, type MessageMeter } from "../shared/messages";
 import { TavernRoom } from "../shared/room";
@@ -56,14 +56,19 @@ export function createInboxRoom(deps: InboxDeps) {
     }
 
     private userId = "";
-    /** The position of the last message delivered live; nothing at or before it is sent live again. */
-    private cursor = 0;
-    /** Clients still receiving their backlog: live deliveries wait for them (the backlog covers them). */
-    private readonly resuming = new Set<Client>();
-    /** A resumed client's `since_id` position: a live delivery still pending from before it joined may be older. */
-    private readonly seenUpTo = new WeakMap<Client, number>();
-    private readonly feed = new Feed((err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"));
     private readonly router = new MessageRouter<InboxClient>(this, logger, deps.meter);
+    private readonly feed = new MessageFeed(
+      {
+        previousOf: (signal) => signal.prev.users[this.userId],
+        page: (after) => messages.since(this.userId, after),
+        refresh: async () => {
+          this.state.unread_total = await messages.unreadTotal(this.userId);
+        },
+      },
+      () => this.clients,
+      (client, m) => this.router.send(client, "message", m.view),
+      (err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"),
+    );
 
     async onCreate(options: ResolvedOptions) {
       this.roomId = keyedRoomId(this.roomName, options, INBOX_JOIN.keys);
@@ -71,14 +76,17 @@ export function createInboxRoom(deps: InboxDeps) {
       this.userId = options.user_id;
       this.setState(new InboxState());
       this.state.user_id = this.userId;
-      this.cursor = await messages.latestPosition(this.userId);
+      const cursor = await messages.latestPosition(this.userId);
       this.state.unread_total = await messages.unreadTotal(this.userId);
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
       await closeOnRevocation(this, this.presence);
-      await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) => this.onSignal(signal));
+      await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) =>
+        this.feed.onSignal(signal, (m) => {
+          if (m.view.recipient_id === this.userId) this.state.unread_total++;
+        }),
+      );
       await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.router.broadcast("notification", n));
-      // A message stored between reading the cursor and subscribing would otherwise wait for the next one.
-      this.feed.wake(() => this.pump());
+      this.feed.start(cursor);
 
       this.router.on("dm", dmMessage, async (client, dm) => {
         await messages.send({ senderId: client.auth!.userId, recipientId: dm.recipient_id, content: dm.content, clientMsgId: dm.client_msg_id });
@@ -88,59 +96,30 @@ export function createInboxRoom(deps: InboxDeps) {
     onJoin(client: InboxClient, options: ResolvedOptions) {
       const sinceSeq = options.since_seq;
       if (sinceSeq === undefined) return;
-      this.resuming.add(client);
-      this.seenUpTo.set(client, sinceSeq);
-      void this.feed.run(async () => {
-        try {
-          // Page by page up to the live cursor, each sent once the socket has taken the last:
-          // a long absence never holds its whole backlog, in the store's reads or in the socket.
+      // Page by page up to the live cursor, each sent once the socket has taken the last:
+      // a long absence never holds its whole backlog, in the store's reads or in the socket.
+      this.feed.catchUp(
+        client,
+        async (until) => {
           let after = sinceSeq;
-          while (after < this.cursor && this.clients.includes(client)) {
-            const page = await messages.since(this.userId, after, { untilSeq: this.cursor });
+          while (after < until && this.clients.includes(client)) {
+            const page = await messages.since(this.userId, after, { untilSeq: until });
             if (page.length === 0) break;
             for (const m of page) this.router.send(client, "message", m.view);
             after = page[page.length - 1]!.seq;
             await drained(client);
           }
-        } finally {
-          this.resuming.delete(client);
-        }
-      });
+        },
+        sinceSeq,
+      );
     }
 
     onLeave(client: InboxClient) {
-      this.resuming.delete(client);
+      this.feed.forget(client);
     }
 
     onUncaughtException(err: Error, method: string) {
       logger.error({ err, method, room: this.roomId }, "inbox room error");
-    }
-
-    /** The next message in order is delivered from the signal; anything else sends the room to the store. */
-    private onSignal(signal: MailboxSignal) {
-      if (signal.kind !== "message") return this.feed.wake(() => this.pump());
-      void this.feed.run(async () => {
-        if (signal.seq <= this.cursor) return;
-        if (signal.prev.users[this.userId] !== this.cursor) return this.pump();
-        this.deliver({ seq: signal.seq, view: signal.message });
-        if (signal.message.recipient_id === this.userId) this.state.unread_total++;
-      });
-    }
-
-    private async pump() {
-      for (;;) {
-        const page = await messages.since(this.userId, this.cursor);
-        for (const m of page) this.deliver(m);
-        if (page.length === 0) break;
-      }
-      this.state.unread_total = await messages.unreadTotal(this.userId);
-    }
-
-    private deliver(m: StoredMessage) {
-      for (const client of this.clients) {
-        if (!this.resuming.has(client) && m.seq > (this.seenUpTo.get(client) ?? 0)) this.router.send(client, "message", m.view);
-      }
-      this.cursor = m.seq;
     }
   };
 }

@@ -20,7 +20,7 @@ export interface JoinRules<S extends z.ZodType = z.ZodType> {
   owned?: readonly string[];
 }
 
-/** The auth context of a join aimed at one room (`joinById`): the edge attaches that room's listing. */
+/** The auth context of a join aimed at one room (`joinById`): the matchmaking edge (http/matchmake.ts) attaches that room's listing. */
 export interface TargetedAuthContext extends AuthContext {
   target?: IRoomCache;
 }

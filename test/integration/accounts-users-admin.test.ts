@@ -165,6 +165,19 @@ describe("accounts: administration", () => {
     assert.equal((await api("GET", "/api/v1/admin/users", { token: again.body.access_token })).status, 403);
   });
 
+  it("GET /users/me, served from a cache, shows each change to the user at once", async () => {
+    const admin = await adminUser();
+    const user = await newUser("mecache");
+    const first = await api("GET", "/api/v1/users/me", { token: user.token });
+    assert.deepEqual(first.body.roles, ["player"]);
+    assert.deepEqual((await api("GET", "/api/v1/users/me", { token: user.token })).body, first.body, "a cached read is the same view");
+    await api("PATCH", `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { roles: ["maintainer"] } });
+    assert.deepEqual([...(await api("GET", "/api/v1/users/me", { token: user.token })).body.roles].sort(), ["maintainer", "player"]);
+    const again = await login(user.username, user.password);
+    const me = await api("GET", "/api/v1/users/me", { token: again.body.access_token });
+    assert.equal(me.body.last_login_at, again.body.user.last_login_at, "the new login's time");
+  });
+
   it("granting a role keeps the user's sessions", async () => {
     const admin = await adminUser();
     const user = await newUser("keep");

@@ -74,6 +74,25 @@ describe("the server process", function () {
     });
   }
 
+  it("writes one access log line per request, with its id, status and time, at the level its status calls for", async () => {
+    const srv = await startServerProcess({ LOG_LEVEL: "info" });
+    try {
+      await fetch(`${srv.url}/api/v1/no-such-route`, { headers: { "x-request-id": "trace-0123456789" } });
+      await fetch(`${srv.url}/healthz`, { headers: { "x-request-id": "trace-ok-0123456789" } });
+      const line = await eventually(
+        () => srv.output().split("\n").find((l) => l.includes('"trace-0123456789"')),
+        "the 404's access log line",
+      );
+      const entry = JSON.parse(line);
+      assert.equal(entry.level, 30, "a client error is logged at info");
+      assert.deepEqual([entry.req.id, entry.req.method, entry.req.url, entry.res.statusCode], ["trace-0123456789", "GET", "/api/v1/no-such-route", 404]);
+      assert.equal(typeof entry.responseTime, "number");
+      assert.ok(!srv.output().includes("trace-ok-0123456789"), "a success is logged at debug only");
+    } finally {
+      await srv.stop();
+    }
+  });
+
   it("refuses to start on an invalid configuration, naming each bad variable", () => {
     const result = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), ["index.ts"], {
       cwd: ROOT,

@@ -8,6 +8,7 @@ import { createLogger } from "../../infra/logger";
 import { WriteLimits } from "../../infra/write-limits";
 import { BackgroundService } from "../../services/backgrounds";
 import { CharacterService, type CharacterCreatedEvent } from "../../services/characters";
+import { VersionedCache } from "../../services/versioned-cache";
 import type { AuthClaims } from "../../services/tokens";
 
 /**
@@ -21,7 +22,7 @@ describe("character.created on the event bus", () => {
   const events = new EventBus(presence);
   const characters = new CharacterService(
     db,
-    presence,
+    new VersionedCache(presence, 60, logger),
     events,
     new BackgroundService(db),
     { DEFAULT_CHARACTER_CLASS: "adventurer", WORLD_ZONE_ID: "starter", CHARACTER_CACHE_TTL: 60 },

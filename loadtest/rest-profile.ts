@@ -1,0 +1,129 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { BENCH_ENV, startServer } from "./lib/server";
+
+/**
+ * Where a REST request's CPU goes: runs the product pinned to core 0 under
+ * `node --cpu-prof`, drives one route with autocannon from core 1, and sums the profile's
+ * self time by package (node_modules/<name>, node internals, our own folders) and by
+ * function, over the load window only (the server's start-up, migrations and set-up
+ * requests are left out). Profiles are shares of CPU, so they stay meaningful on a busy
+ * machine.
+ *
+ *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25]
+ */
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const { values } = parseArgs({
+  options: {
+    route: { type: "string", default: "/api/v1/characters" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
+    top: { type: "string", default: "25" },
+  },
+});
+
+/** The bucket a frame's cost belongs to: a package, node's internals, or a folder of ours. */
+function bucketOf(url: string): string {
+  if (!url) return "(native, GC, idle)";
+  if (url.startsWith("node:")) return "node internals";
+  const modules = url.lastIndexOf("node_modules/");
+  if (modules >= 0) {
+    const rest = url.slice(modules + "node_modules/".length).split("/");
+    return rest[0]!.startsWith("@") ? `${rest[0]}/${rest[1]}` : rest[0]!;
+  }
+  const relative = url.replace(/^file:\/\//, "").replace(`${process.cwd()}/`, "");
+  return relative.split("/")[0] ?? relative;
+}
+
+/** Sums samples taken between `fromMs` and `toMs` after profiling began. */
+function summarize(profile: Profile, top: number, fromMs: number, toMs: number) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  let at = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (at >= fromMs * 1000 && at <= toMs * 1000) self.set(id, (self.get(id) ?? 0) + delta);
+  });
+  let total = 0;
+  const byBucket = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  for (const [id, us] of self) {
+    const node = byId.get(id)!;
+    if (node.callFrame.functionName === "(idle)") continue;
+    total += us;
+    const bucket = bucketOf(node.callFrame.url);
+    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + us);
+    const fn = `${node.callFrame.functionName || "(anonymous)"} ${bucketOf(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + us);
+  }
+  const lines = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `${((100 * us) / total).toFixed(1).padStart(5)} %  ${k}`);
+  return { total, buckets: lines(byBucket), functions: lines(byFunction) };
+}
+
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), "rest-profile-"));
+  try {
+    const spawned = Date.now();
+    const server = await startServer("index.ts", {
+      ...BENCH_ENV,
+      DATABASE_URL: "pglite://memory",
+      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+    });
+    let rps = 0;
+    let window: [number, number] = [0, 0];
+    try {
+      const api = `${server.url}/api/v1`;
+      const credentials = { username: `prof_${Date.now().toString(36)}`, password: "correct-horse-1" };
+      const post = (p: string, body: unknown, token?: string) =>
+        fetch(api + p, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      await post("/auth/register", { ...credentials, email: `${credentials.username}@bench.test` });
+      const { access_token: token } = (await (await post("/auth/login", credentials)).json()) as { access_token: string };
+      for (const name of ["Ayla", "Bram", "Cora"]) await post("/characters", { name }, token);
+      const loadStart = Date.now() - spawned;
+      const result = await autocannon({
+        url: server.url + values.route,
+        headers: { authorization: `Bearer ${token}` },
+        connections: Number(values.connections),
+        duration: Number(values.seconds),
+      });
+      rps = result.requests.average;
+      // A little inside the window at both ends: the spawn-to-profile offset is not known exactly.
+      window = [loadStart + 500, loadStart + Number(values.seconds) * 1000 - 500];
+    } finally {
+      await server.stop("SIGINT");
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (!file) throw new Error("no profile was written");
+    const { total, buckets, functions } = summarize(JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Profile, Number(values.top), ...window);
+    process.stdout.write(
+      [`${values.route}: ${rps.toFixed(0)} req/s; ${(total / 1e6).toFixed(1)} s of CPU profiled`, "", "by package:", ...buckets, "", "by function:", ...functions, ""].join("\n"),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
