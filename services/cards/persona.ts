@@ -60,3 +60,20 @@ export function loreOf(c: PersonaSource, messages: string[], userName?: string, 
   const names = macroNames(c, userName);
   return selectLore(c.card.character_book, messages, limits).map((entry) => ({ ...entry, content: fillMacros(entry.content, names) }));
 }
+
+/**
+ * The chat engine's persona seam (`CharacterPersona` of the chat's context builder),
+ * written against its shape. `fields` also gives the description and greeting with
+ * their macros filled (V1: a prompt's description and first message fill {{char}} and
+ * {{user}} too); the context builder spreads it after the columns, so they take their
+ * place. The engine knows no user name for {{user}}, so it is DEFAULT_USER_NAME.
+ */
+export const cardPersona = {
+  fields(character: PersonaSource): Omit<ReplyContext["character"], "name"> {
+    const { name: _name, ...fields } = personaOf(character);
+    return fields;
+  },
+  loreFor(character: PersonaSource, recent: { text: string }[]): LoreEntry[] {
+    return loreOf(character, recent.map((turn) => turn.text));
+  },
+};

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { cardFromJson, toCardV2 } from "../../services/cards/card";
-import { fillMacros, loreOf, personaOf } from "../../services/cards/persona";
+import { cardPersona, fillMacros, loreOf, personaOf } from "../../services/cards/persona";
 import { replyMessages } from "../../infra/generator/prompts";
 import { DomainError } from "../../services/errors";
 
@@ -119,6 +119,16 @@ describe("character card format", () => {
       assert.match(String(system!.content), /^You are Seraphina, a character in an interactive story\..* Write as Seraphina\. Keep the reply/);
       const [plain] = replyMessages({ character: { ...persona, system_prompt: "Only this." }, turns: [], input: { type: "text", text: "hi" }, memos: [], stats: {}, lore: [], pending_choices: [] });
       assert.match(String(plain!.content), /^Only this\. Keep the reply/);
+    });
+
+    it("the chat engine's persona seam: the card fields with macros filled, and lore from the recent turns' text", () => {
+      const fields = cardPersona.fields(source);
+      assert.equal(fields.description, "A guardian of the Seraphina forest.");
+      assert.equal(fields.scenario, "User wakes in a glade.");
+      assert.equal(fields.example_dialogue, "<START>\nUser: hi\nSeraphina: hello");
+      assert.ok(!("name" in fields));
+      const recent = [{ role: "character", text: "Welcome." }, { role: "user", text: "Where is the glade?" }];
+      assert.deepEqual(cardPersona.loreFor(source, recent).map((e) => e.content), ["The glade heals User."]);
     });
 
     it("lore entries whose keys the messages name, with macros filled", () => {
