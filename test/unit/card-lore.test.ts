@@ -29,6 +29,11 @@ describe("character book lore", () => {
       assert.equal(keyAppears("C++", "I write C++ daily", false), true);
       assert.equal(keyAppears("a.b", "axb", false), false);
       assert.equal(keyAppears("(x", "call (x now", false), true);
+      assert.equal(keyAppears("Old Mill", "by the old mill.", false), true);
+      assert.equal(keyAppears("old mill", "the old millstone", false), false);
+      assert.equal(keyAppears("old mill", "the old mill, the old millstone", false), true, "a later occurrence counts");
+      assert.equal(keyAppears("mill", "the millstone and the mill_race", false), false, "_ joins words");
+      assert.equal(keyAppears("𝔄rk", "an 𝔄rk!", true), true, "astral characters");
     });
 
     it("blank keys never match; keys are trimmed", () => {
