@@ -14,6 +14,7 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { cardRoutes } from "./http/cards.routes";
 import { cmsRoutes } from "./http/cms.routes";
 import { messageRoutes } from "./http/messages.routes";
 import { metricsApiRoutes } from "./http/metrics-api.routes";
@@ -45,6 +46,7 @@ import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CardService } from "./services/cards/cards";
 import { CmsService } from "./services/cms/cms";
 import { MessageService } from "./services/messages";
 import { ContentCountsService } from "./services/metrics/content-counts";
@@ -150,6 +152,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
     characterRoutes(characters, quickCreate),
+    cardRoutes(new CardService(db, characters), cfg.CARD_IMPORT_LIMIT),
     messageRoutes(messages),
     siteRoutes(sites),
     interactionRoutes(interactions),

@@ -63,6 +63,7 @@ const schema = z.object({
     .transform(parseTrustProxy),
   WS_MAX_MESSAGES_PER_SECOND: int(1).default(30),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 100kb").default("100kb"),
+  CARD_IMPORT_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 2mb").default("2mb"),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1).default(10),
   RATE_LIMIT_LOGIN_PER_MINUTE: int(1).default(60),
   RATE_LIMIT_DM_PER_MINUTE: int(1).default(120),
