@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../support/browser";
 import { api, newUser } from "../support/api";
 import { baseUrl } from "../support/server";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const WAIT = { timeout: 15_000 };
 
 /** Markup that runs script if any page puts it in as HTML. */
@@ -15,11 +14,7 @@ describe("an imported card's text in the /demo page", function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      console.warn(`    skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-      this.skip();
-    }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"] });
+    browser = await launchBrowser(this);
   });
 
   after(async () => {

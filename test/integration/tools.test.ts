@@ -2,13 +2,12 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import type { Room } from "@colyseus/sdk";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
 import { api, newUser } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { baseUrl, sdk } from "../support/server";
 
-/** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const WAIT = { timeout: 15_000 };
 const PRODUCT_ROOMS = ["dm_channel", "inbox", "world_zone"];
 
@@ -88,16 +87,7 @@ describe("Colyseus playground and monitor in a real browser", function () {
   const open: Room[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      // Said out loud rather than passed: CI installs chromium, so this runs there.
-      console.warn(`    skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-      this.skip();
-    }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // This machine's network is closed: background fetches would only fail, noisily.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser(this);
   });
 
   after(async () => {
