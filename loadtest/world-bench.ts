@@ -19,6 +19,7 @@ import {
   waitUntil,
   type Pinned,
 } from "./lib/proc";
+import { BENCH_LIMITS } from "./lib/server";
 import { toMarkdown, type BenchRow } from "./lib/table";
 import { setUpBots } from "./lib/world-setup";
 import { latencyPercentile, latencySamples, type FleetSnapshot } from "./lib/world-stats";
@@ -97,7 +98,7 @@ async function startProduct(clients: number, radius: number, o: Required<WorldBe
       METRICS_TOKEN: metricsToken,
       ARGON2_MEMORY_KIB: "1024",
       ARGON2_ITERATIONS: "1",
-      RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
+      ...BENCH_LIMITS,
       WORLD_AOI_RADIUS: String(radius),
       WORLD_MAX_CLIENTS: String(clients + 10),
       ...o.env,
