@@ -1,11 +1,12 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
 import { defineRoom, matchMaker } from "@colyseus/core";
 import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { Redis } from "ioredis";
 import { ConfigError, type Config } from "./config";
-import { API_BASE, mountHttp, type Mount } from "./http";
+import { API_BASE, mountHttp, startLog, type Mount } from "./http";
 import { InFlight, installFrontDoor } from "./http/front-door";
 import { isMatchmaking, matchmakeEdge } from "./http/matchmake";
 import { corsPolicy } from "./http/middleware/cors";
@@ -13,6 +14,7 @@ import { adminRoutes } from "./http/admin.routes";
 import { authRoutes } from "./http/auth.routes";
 import { backgroundRoutes } from "./http/backgrounds.routes";
 import { characterRoutes } from "./http/characters.routes";
+import { cardRoutes } from "./http/cards.routes";
 import { chatRoutes } from "./http/chat.routes";
 import { origchatRoutes } from "./http/origchat.routes";
 import { cmsRoutes } from "./http/cms.routes";
@@ -48,6 +50,7 @@ import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
+import { CardService } from "./services/cards/cards";
 import { CharacterChatService } from "./services/chat/character-chat";
 import { TurnEngine } from "./services/chat/engine";
 import { META_TTL_SECONDS as ORIGCHAT_META_TTL, OrigchatService } from "./services/chat/origchat";
@@ -80,7 +83,7 @@ import pkg from "./package.json";
 /** How long a graceful shutdown waits for requests in flight before closing rooms. */
 const SHUTDOWN_DRAIN_MS = 10_000;
 
-/** Frames over this size are refused by the transport (realtime.md). */
+/** Frames over this size are refused by the transport (docs/realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
 
 /** A room type as the composition root registers it: its class and how it is joined. */
@@ -165,6 +168,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     adminRoutes(adminUsers, outbox),
     backgroundRoutes(backgrounds),
     characterRoutes(characters, quickCreate),
+    cardRoutes(new CardService(db, characters), cfg.CARD_IMPORT_LIMIT),
     messageRoutes(messages),
     siteRoutes(sites),
     interactionRoutes(interactions),
@@ -194,6 +198,10 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     initializeTransport: (opts: { server: HttpServer }) => {
       const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
       const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
+      opts.server.once("listening", () => {
+        const { fields, message } = startLog(cfg, (opts.server.address() as AddressInfo).port);
+        logger.info(fields, message);
+      });
       installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }) });
       return transport;
     },

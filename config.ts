@@ -63,6 +63,7 @@ const schema = z.object({
     .transform(parseTrustProxy),
   WS_MAX_MESSAGES_PER_SECOND: int(1).default(30),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 100kb").default("100kb"),
+  CARD_IMPORT_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, "expected a size such as 2mb").default("2mb"),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1).default(10),
   RATE_LIMIT_LOGIN_PER_MINUTE: int(1).default(60),
   RATE_LIMIT_DM_PER_MINUTE: int(1).default(120),
@@ -82,6 +83,10 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(8).optional(),
   /** Unset: on outside production (see loadConfig). */
   DEMO_ENABLED: bool.optional(),
+  /** Unset: on outside production (see loadConfig). */
+  PLAYGROUND_ENABLED: bool.optional(),
+  MONITOR_USER: z.string().min(1).max(128).regex(/^[^:]+$/, "must not contain a colon (HTTP basic credentials)").optional(),
+  MONITOR_PASSWORD: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
 
   BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
@@ -102,6 +107,10 @@ export type Config = Omit<Parsed, "JWT_SECRET" | "PAYMENT_WEBHOOK_SECRET" | "COR
   isProduction: boolean;
   /** `/demo`, the browser client: on in development and test, off in production unless set. */
   DEMO_ENABLED: boolean;
+  /** `/playground`: on in development and test, off in production unless set. */
+  PLAYGROUND_ENABLED: boolean;
+  /** `/monitor`: behind MONITOR_USER/MONITOR_PASSWORD when set; otherwise open outside production and off in it. */
+  MONITOR_ENABLED: boolean;
 };
 
 export class ConfigError extends Error {
@@ -138,6 +147,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (admin.some(Boolean) && !admin.every(Boolean)) {
     problems.push("BOOTSTRAP_ADMIN_USERNAME: _USERNAME, _EMAIL and _PASSWORD must be set together");
   }
+  if (Boolean(cleaned.MONITOR_USER) !== Boolean(cleaned.MONITOR_PASSWORD)) {
+    problems.push("MONITOR_USER: MONITOR_USER and MONITOR_PASSWORD must be set together");
+  }
+  // In production the playground's own guard hides its data behind credentials; without them the page could not work.
+  if (isProduction && parsed?.PLAYGROUND_ENABLED && !cleaned.MONITOR_USER) {
+    problems.push("PLAYGROUND_ENABLED: in production the playground needs MONITOR_USER and MONITOR_PASSWORD (it lists every room)");
+  }
   if (problems.length > 0 || !parsed) throw new ConfigError(problems);
 
   const embeddedInMemory = parsed.DATABASE_URL === "pglite://memory";
@@ -149,6 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     CORS_ORIGINS: parseOrigins(parsed.CORS_ORIGINS, isProduction),
     isProduction,
     DEMO_ENABLED: parsed.DEMO_ENABLED ?? !isProduction,
+    PLAYGROUND_ENABLED: parsed.PLAYGROUND_ENABLED ?? !isProduction,
+    MONITOR_ENABLED: Boolean(parsed.MONITOR_USER) || !isProduction,
   };
 }
 

@@ -95,6 +95,14 @@ export class Character {
   @Column({ type: "jsonb", default: () => "'[]'" })
   endings!: Ending[];
 
+  /** What an imported character card carries beyond the columns (personality, character_book, extensions…), kept verbatim for export. */
+  @Column({ type: "jsonb", default: () => "'{}'" })
+  card!: Record<string, unknown>;
+
+  /** The image of the PNG card it was imported from, its metadata chunks removed; loaded only by the card export. */
+  @Column({ type: "bytea", nullable: true, select: false })
+  portrait?: Buffer | null;
+
   /** The quick-create request that made this character; unique per owner. */
   @Column({ name: "request_id", type: "text", nullable: true })
   requestId!: string | null;

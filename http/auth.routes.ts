@@ -64,12 +64,8 @@ export function authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitP
 
   return (r: Routes) => {
     r.add(
-      { method: "post", path: "/auth/register", tag: "auth", summary: "Create an account", body: registerBody, response: userView, before: [perAddress("register")], errors: { 400: "weak_password", 409: "username_taken, email_taken", 429: "rate_limited" } },
-      async ({ body, res }) => {
-        const user = await accounts.register(body);
-        res.location(`/api/v1/users/${user.id}`);
-        return user;
-      },
+      { method: "post", path: "/auth/register", tag: "auth", summary: "Create an account", body: registerBody, response: userView, before: [perAddress("register")], errors: { 400: "weak_password", 409: "username_taken, email_taken", 429: "rate_limited" }, location: (user) => `/users/${user.id}` },
+      ({ body }) => accounts.register(body),
     );
     r.add(
       { method: "post", path: "/auth/login", tag: "auth", summary: "Log in with username or email", body: loginBody, status: 200, response: tokenPairView, before: [perAddress("login", loginsPerMinute), loginFailures], errors: { 401: "invalid_credentials, account_disabled", 403: "email_not_verified", 429: "rate_limited" } },

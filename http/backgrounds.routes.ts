@@ -13,8 +13,12 @@ export function backgroundRoutes(backgrounds: BackgroundService) {
       },
     );
     r.add(
-      { method: "post", path: "/backgrounds", tag: "backgrounds", summary: "Create a background", roles: ["maintainer"], body: createBackgroundBody, response: backgroundView, errors: { 409: "name_taken" } },
+      { method: "post", path: "/backgrounds", tag: "backgrounds", summary: "Create a background", roles: ["maintainer"], body: createBackgroundBody, response: backgroundView, errors: { 409: "name_taken" }, location: (background) => `/backgrounds/${background.id}` },
       ({ body }) => backgrounds.create(body),
+    );
+    r.add(
+      { method: "get", path: "/backgrounds/:id", tag: "backgrounds", summary: "A character background", auth: true, params: backgroundIdParams, response: backgroundView, errors: { 404: "not_found" } },
+      ({ params }) => backgrounds.get(params.id),
     );
     r.add(
       { method: "patch", path: "/backgrounds/:id", tag: "backgrounds", summary: "Edit a background", roles: ["maintainer"], params: backgroundIdParams, body: updateBackgroundBody, response: backgroundView, errors: { 404: "not_found", 409: "name_taken" } },

@@ -15,7 +15,7 @@ import type { Routes } from "./route";
 export function characterRoutes(characters: CharacterService, quickCreate: QuickCreate) {
   return (r: Routes) => {
     r.add(
-      { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" } },
+      { method: "post", path: "/characters", tag: "characters", summary: "Create a character", auth: true, body: createCharacterBody, response: characterView, errors: { 404: "not_found (background)" }, location: (character) => `/characters/${character.id}` },
       ({ auth, body }) => characters.create(auth, body),
     );
     r.add(
@@ -28,6 +28,7 @@ export function characterRoutes(characters: CharacterService, quickCreate: Quick
         body: quickCreateBody,
         response: characterView,
         errors: { 409: "request_in_progress", 502: "generator_failed", 503: "generator_rate_limited", 504: "generator_timeout" },
+        location: (character) => `/characters/${character.id}`,
       },
       async ({ auth, body, res }) => {
         const { character, created } = await quickCreate.create(auth, body);

@@ -15,6 +15,7 @@ import { requestLog } from "./middleware/request-log";
 import { routeBase, trafficMeter } from "./middleware/traffic";
 import type { TrafficCounter } from "../services/metrics/traffic";
 import { RawBodyRoutes, Routes } from "./route";
+import { MONITOR_PATH, PLAYGROUND_PATH, toolRoutes } from "./tools.routes";
 
 export const API_BASE = "/api/v1";
 
@@ -33,7 +34,7 @@ export interface HttpDeps {
 export type Mount = (routes: Routes) => void;
 
 /**
- * Express conventions of api.md, each in one place: request ids and logs, security
+ * Express conventions of the REST API, each in one place: request ids and logs, security
  * headers, the JSON body limit, the resource routers under `/api/v1`, 404 for
  * anything else, and the one problem-document error handler last.
  */
@@ -46,12 +47,9 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
   app.use(trafficMeter(deps.metrics, deps.traffic));
-  app.use(
-    helmet({
-      // Swagger UI at /docs runs its own scripts and styles from this origin.
-      contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } },
-    }),
-  );
+  // Swagger UI at /docs runs its own scripts and styles from this origin.
+  const csp = { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] };
+  app.use(helmet({ contentSecurityPolicy: { directives: csp } }));
   const rawBodies = new RawBodyRoutes(config.BODY_LIMIT);
   const json = express.json({ limit: config.BODY_LIMIT, type: ["application/json", "application/*+json"] });
   // GET and HEAD carry no body this API reads: they skip the parser altogether.
@@ -73,7 +71,27 @@ export function mountHttp(app: Application, deps: HttpDeps, mounts: Mount[]) {
   metricsRoutes(root, deps.metrics, deps.tokens, config.METRICS_TOKEN);
   if (config.DEMO_ENABLED) demoRoutes(root, { maxStep: config.WORLD_MAX_STEP });
   app.use(root);
+  toolRoutes(app, {
+    playground: config.PLAYGROUND_ENABLED,
+    monitor: config.MONITOR_ENABLED,
+    credentials: config.MONITOR_USER && config.MONITOR_PASSWORD ? { user: config.MONITOR_USER, password: config.MONITOR_PASSWORD } : undefined,
+    csp,
+  });
 
   app.use(unknownRoute);
   app.use(problemHandler(logger));
+}
+
+/**
+ * Where a person finds this server once it listens, for the start log: the base URL,
+ * and the pages that are switched on (the API reference always).
+ */
+export function startLog(config: Config, port: number): { fields: Record<string, string>; message: string } {
+  const url = `http://localhost:${port}`;
+  const pages: Record<string, string> = { docs: `${url}/docs` };
+  if (config.DEMO_ENABLED) pages.demo = `${url}/demo`;
+  if (config.PLAYGROUND_ENABLED) pages.playground = `${url}${PLAYGROUND_PATH}`;
+  if (config.MONITOR_ENABLED) pages.monitor = `${url}${MONITOR_PATH}`;
+  const list = Object.entries(pages).map(([name, at]) => `${name} ${at}`).join(", ");
+  return { fields: { url, ...pages }, message: `listening on ${url}; ${list}` };
 }

@@ -25,12 +25,8 @@ export function interactionRoutes(interactions: InteractionService) {
       ({ auth, query }) => interactions.list(auth, query),
     );
     r.add(
-      { method: "post", path: "/interactions", tag: "interactions", summary: "Record an interaction on the active site", auth: true, body: createInteractionBody, response: interactionView, errors: scoped },
-      async ({ auth, body, res }) => {
-        const created = await interactions.create(auth, body);
-        res.location(`/api/v1/interactions/${created.id}`);
-        return created;
-      },
+      { method: "post", path: "/interactions", tag: "interactions", summary: "Record an interaction on the active site", auth: true, body: createInteractionBody, response: interactionView, errors: scoped, location: (interaction) => `/interactions/${interaction.id}` },
+      ({ auth, body }) => interactions.create(auth, body),
     );
     r.add(
       { method: "get", path: "/interactions/:id", tag: "interactions", summary: "An interaction of the active site", auth: true, params: interactionIdParams, response: interactionView, errors: { ...scoped, 404: "not_found" } },

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { problemBody, problemFromParserError } from "./middleware/problem";
 import { requestIdOf } from "./middleware/request-log";
 
-/** Join options are small; frames have the same bound (realtime.md). */
+/** Join options are small; frames have the same bound (docs/realtime.md). */
 export const MATCHMAKE_BODY_LIMIT = "16kb";
 
 const METHODS = ["joinOrCreate", "create", "join", "joinById", "reconnect"] as const;

@@ -55,7 +55,7 @@ export function paymentRoutes({ products, checkout, webhook }: PaymentServices) 
       ({ rawBody, req }) => webhook.handle(rawBody, req.get(SIGNATURE_HEADER)),
     );
     r.add(
-      { method: "post", path: "/admin/products", tag: "admin", summary: "Put a product on sale", roles: ["admin"], body: createProductBody, response: adminProductView },
+      { method: "post", path: "/admin/products", tag: "admin", summary: "Put a product on sale", roles: ["admin"], body: createProductBody, response: adminProductView, location: (product) => `/admin/products/${product.id}` },
       ({ body }) => products.create(body),
     );
     r.add(

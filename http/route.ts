@@ -41,6 +41,20 @@ export interface RouteSpec<B, Q, P> {
    * only documents it, and the handler validates it once it has checked the bytes.
    */
   rawBody?: boolean;
+  /**
+   * Where the resource a 201 created lives, relative to the API base (`/characters/${id}`):
+   * sent as `Location` and documented as a response header.
+   */
+  location?: (created: any, params: Out<P>) => string;
+  /**
+   * The media types a `rawBody` route takes: another is 415 before a byte is read. Without
+   * it the route reads any body. `body` documents the JSON form; the others are binary.
+   */
+  bodyTypes?: string[];
+  /** The largest raw body this route reads (413 beyond it), when not BODY_LIMIT. */
+  bodyLimit?: string;
+  /** Media types, besides JSON, that the success response may take (a file the handler writes itself). */
+  binaryResponseTypes?: string[];
 }
 
 export interface RouteContext<B, Q, P, A> {
@@ -59,11 +73,11 @@ type AuthOf<S> = S extends { auth: "optional" } ? AuthClaims | undefined : S ext
 const JSON_TYPES = ["application/json", "application/*+json"];
 const NO_BYTES = Buffer.alloc(0);
 
-const unsupportedBody = (type: string | undefined) =>
+const unsupportedBody = (type: string | undefined, accepted?: string[]) =>
   new DomainError(
     415,
     "unsupported_media_type",
-    `This route takes a JSON body with Content-Type: application/json${type ? `, not ${type.slice(0, 100)}` : "; the request named no Content-Type"}.`,
+    `This route takes ${accepted ? "a body" : "a JSON body"} with Content-Type: ${accepted ? accepted.join(" or ") : "application/json"}${type ? `, not ${type.slice(0, 100)}` : "; the request named no Content-Type"}.`,
   );
 
 const problem = z
@@ -76,6 +90,9 @@ const problem = z
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: "Problem" });
+
+const binary = z.string().meta({ format: "binary" });
+const binaryContent = (types: string[] | undefined) => Object.fromEntries((types ?? []).map((type) => [type, { schema: binary }]));
 
 const rawKey = (method: string, path: string) => `${method.toUpperCase()} ${path.toLowerCase().replace(/\/+$/, "")}`;
 
@@ -121,10 +138,30 @@ export class Routes {
     this.document(spec);
     const status = spec.status ?? (spec.method === "post" ? 201 : 200);
     const needsAuth = spec.auth === true || spec.roles !== undefined;
+    const accepted = spec.rawBody ? spec.bodyTypes : spec.body ? JSON_TYPES : undefined;
+    // Who is asking, and whether the body is of a type the route takes.
+    const admit = async (req: Request) => {
+      const auth = needsAuth
+        ? await authenticate(this.tokens, req)
+        : spec.auth === "optional"
+          ? await authenticateOptional(this.tokens, req)
+          : undefined;
+      if (spec.roles && auth) requireRole(auth, ...spec.roles);
+      // A body of another type would reach validation as no body at all ("is required" for every field).
+      if (accepted && req.is(accepted) === false) throw unsupportedBody(req.headers["content-type"], spec.rawBody ? accepted : undefined);
+      return auth;
+    };
+    // A raw body is read only after that: a stranger's or a wrong-typed upload is never buffered.
     const readRaw: RequestHandler[] = [];
     if (spec.rawBody) {
       this.rawBodies.add(spec.method, this.basePath + spec.path);
-      readRaw.push(express.raw({ type: () => true, limit: this.rawBodies.limit }));
+      readRaw.push(
+        async (req, res, next) => {
+          res.locals.auth = await admit(req);
+          next();
+        },
+        express.raw({ type: () => true, limit: spec.bodyLimit ?? this.rawBodies.limit }),
+      );
     }
     // Most requests send no query at all: its parse (defaults only) is done once.
     let emptyQuery: unknown;
@@ -134,14 +171,7 @@ export class Routes {
       return (emptyQuery ??= Object.freeze(parseOrThrow(spec.query, {}, "")));
     };
     this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
-      const auth = needsAuth
-        ? await authenticate(this.tokens, req)
-        : spec.auth === "optional"
-          ? await authenticateOptional(this.tokens, req)
-          : undefined;
-      if (spec.roles && auth) requireRole(auth, ...spec.roles);
-      // A body of another type would reach validation as no body at all ("is required" for every field).
-      if (spec.body && !spec.rawBody && req.is(JSON_TYPES) === false) throw unsupportedBody(req.headers["content-type"]);
+      const auth = spec.rawBody ? (res.locals.auth as AuthClaims | undefined) : await admit(req);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
         query: parseQuery(req.query),
@@ -154,20 +184,25 @@ export class Routes {
       } as RouteContext<B, Q, P, AuthOf<S>>;
       const result = await handler(ctx);
       if (res.headersSent) return;
-      if (result === undefined) res.status(spec.status ?? 204).end();
-      else res.status(status).json(result);
+      if (result === undefined) return void res.status(spec.status ?? 204).end();
+      if (spec.location) res.location(this.basePath + spec.location(result, ctx.params));
+      res.status(status).json(result);
     });
   }
 
-  private document(spec: RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>) {
+  private document(spec: Omit<RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>, "location"> & { location?: unknown }) {
     const path = this.basePath + spec.path.replace(/:(\w+)/g, "{$1}");
     const responses: RouteConfig["responses"] = {
       [spec.status ?? (spec.method === "post" ? 201 : 200)]: {
         description: "Success",
-        ...(spec.response ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response } } } : {}),
+        ...(spec.location ? { headers: { Location: { description: "Where the created resource lives", schema: { type: "string" } } } } : {}),
+        ...(spec.response
+          ? { content: { [spec.responseType ?? "application/json"]: { schema: spec.response }, ...binaryContent(spec.binaryResponseTypes) } }
+          : {}),
       },
     };
-    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(spec.body && !spec.rawBody ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
+    const typed = (spec.body && !spec.rawBody) || spec.bodyTypes;
+    const errors = { ...(spec.body || spec.query ? { 400: "validation_failed" } : {}), ...(typed ? { 415: "unsupported_media_type" } : {}), ...spec.errors };
     if (spec.auth || spec.roles) Object.assign(errors, { 401: "unauthenticated" });
     if (spec.roles) Object.assign(errors, { 403: "forbidden" });
     for (const [code, codes] of Object.entries(errors)) {
@@ -183,7 +218,9 @@ export class Routes {
         ...(spec.params ? { params: spec.params as RouteConfig["request"] extends infer R ? R extends { params?: infer X } ? X : never : never } : {}),
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.headers ? { headers: spec.headers } : {}),
-        ...(spec.body ? { body: { content: { "application/json": { schema: spec.body } } } } : {}),
+        ...(spec.body
+          ? { body: { content: { "application/json": { schema: spec.body }, ...binaryContent(spec.bodyTypes?.filter((t) => !JSON_TYPES.includes(t))) } } }
+          : {}),
       },
       responses,
     });

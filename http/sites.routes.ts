@@ -20,12 +20,8 @@ export function siteRoutes(sites: SiteService) {
       ({ auth, query }) => sites.list(auth, query),
     );
     r.add(
-      { method: "post", path: "/sites", tag: "sites", summary: "Create a site", roles: ["admin"], body: createSiteBody, response: siteView, errors: { 409: "slug_taken" } },
-      async ({ body, res }) => {
-        const site = await sites.create(body);
-        res.location(`/api/v1/sites/${site.id}`);
-        return site;
-      },
+      { method: "post", path: "/sites", tag: "sites", summary: "Create a site", roles: ["admin"], body: createSiteBody, response: siteView, errors: { 409: "slug_taken" }, location: (site) => `/sites/${site.id}` },
+      ({ body }) => sites.create(body),
     );
     r.add(
       { method: "get", path: "/sites/:id", tag: "sites", summary: "A site (its members and admins)", auth: true, params: siteIdParams, response: siteView, errors: { 403: "forbidden", 404: "not_found" } },
@@ -36,7 +32,7 @@ export function siteRoutes(sites: SiteService) {
       ({ auth, params, query }) => sites.members(auth, params.id, query),
     );
     r.add(
-      { method: "post", path: "/sites/:id/users", tag: "sites", summary: "Make a user a member of a site", roles: ["admin"], params: siteIdParams, body: addMemberBody, response: memberView, errors: { 404: "not_found (site, user)", 409: "already_member" } },
+      { method: "post", path: "/sites/:id/users", tag: "sites", summary: "Make a user a member of a site", roles: ["admin"], params: siteIdParams, body: addMemberBody, response: memberView, errors: { 404: "not_found (site, user)", 409: "already_member" }, location: (member, params) => `/sites/${params.id}/users/${member.user_id}` },
       ({ params, body }) => sites.addMember(params.id, body),
     );
     r.add(

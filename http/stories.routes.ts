@@ -32,7 +32,7 @@ const GENERATOR_ERRORS = { 502: "generator_failed", 503: "generator_rate_limited
 export function storyRoutes({ stories, engagement, extraction }: StoryRouteDeps) {
   return (r: Routes) => {
     r.add(
-      { method: "post", path: "/stories", tag: "stories", summary: "Write a story", auth: true, body: createStoryBody, response: storyView },
+      { method: "post", path: "/stories", tag: "stories", summary: "Write a story", auth: true, body: createStoryBody, response: storyView, location: (story) => `/stories/${story.id}` },
       ({ auth, body }) => stories.create(auth, body),
     );
     r.add(

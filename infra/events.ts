@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { Presence } from "@colyseus/core";
 
-/** A domain event as it travels on presence channel `events.<type>` (realtime.md). */
+/** A domain event as it travels on presence channel `events.<type>` (docs/realtime.md). */
 export interface DomainEvent<T = unknown> {
   type: string;
   id: string;

@@ -13,7 +13,7 @@ import { toMarkdown, type BenchRow } from "./lib/table";
 import { runWorldBenchmark } from "./world-bench";
 
 /**
- * `npm run bench`: every scenario of platform.md "Benchmarks", each beside its
+ * `npm run bench`: every benchmark scenario (docs/performance.md), each beside its
  * reference measured in the same run, printed as one table (and written to
  * loadtest/results/latest.md). `--only world,rest,dm,points,story,origchat` picks scenarios and `--clients`
  * the world fleet sizes (a quick end-to-end check: `--clients 50 --seconds 5`).

@@ -70,7 +70,7 @@ async function useLoad(api: string, tokens: string[], opts: { connections: numbe
 }
 
 /**
- * Points figures of platform.md "Benchmarks": concurrent `POST /point/use` on one
+ * Points figures (docs/performance.md): concurrent `POST /point/use` on one
  * balance (every use waits on the same row) and on many (spread over `users`
  * balances), beside the bare conditional UPDATE on the same database in the same run.
  * The final balances are checked exactly: against the uses their ledgers hold (and those

@@ -29,7 +29,7 @@ async function json(url: string, init: RequestInit = {}) {
 }
 
 /**
- * REST figures of platform.md "Benchmarks": cached `GET /characters` and
+ * The REST benchmarks: cached `GET /characters` and
  * `GET /users/me` against a bare Express route, and login/s against argon2 verify
  * alone, all served from one pinned core (core 0) with autocannon on the other.
  */

@@ -3,7 +3,7 @@ import { runLoadtest } from "./lib/loadtest-run";
 import { BENCH_ENV, startServer } from "./lib/server";
 
 /**
- * CI's load smoke run (platform.md "CI", step 6): about 50 world bots for 10 s against
+ * CI's load smoke run (.ci/run): about 50 world bots for 10 s against
  * the embedded server, each registering, creating a character and joining over the
  * real API. Fails on any failed join or unexpected disconnection.
  */

@@ -21,7 +21,7 @@ interface Sample {
 }
 
 /**
- * Story streams (platform.md "Benchmarks"): `concurrency` clients each running
+ * Story streams (docs/performance.md): `concurrency` clients each running
  * `POST /stories/generate/stream` back to back against the product (built-in generator
  * at zero pace, server on core 0), reading every event as an SSE client does; beside
  * the generator alone on the same core in the same run. The clients run here, on the

@@ -19,12 +19,13 @@ import {
   waitUntil,
   type Pinned,
 } from "./lib/proc";
+import { BENCH_LIMITS } from "./lib/server";
 import { toMarkdown, type BenchRow } from "./lib/table";
 import { setUpBots } from "./lib/world-setup";
 import { latencyPercentile, latencySamples, type FleetSnapshot } from "./lib/world-stats";
 
 /**
- * The world-zone benchmark (platform.md "Benchmarks"): for each client count, with AOI
+ * The world-zone benchmark (docs/performance.md): for each client count, with AOI
  * off and on, the product and its bare reference (loadtest/reference/bare-world.ts)
  * are each driven by the same bots for the same window, the server pinned to core 0
  * and the bots to core 1.
@@ -97,7 +98,7 @@ async function startProduct(clients: number, radius: number, o: Required<WorldBe
       METRICS_TOKEN: metricsToken,
       ARGON2_MEMORY_KIB: "1024",
       ARGON2_ITERATIONS: "1",
-      RATE_LIMIT_AUTH_PER_MINUTE: "1000000",
+      ...BENCH_LIMITS,
       WORLD_AOI_RADIUS: String(radius),
       WORLD_MAX_CLIENTS: String(clients + 10),
       ...o.env,

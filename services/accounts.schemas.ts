@@ -2,6 +2,8 @@ import { z } from "zod";
 import type { OutboxEmail } from "../entities/email.entity";
 import type { User } from "../entities/user.entity";
 import { pageQuery } from "./pagination";
+import { PASSWORD_MAX, PASSWORD_MIN, PASSWORD_PATTERN, passwordIdentityProblems, passwordRuleProblems, WEAK_PASSWORD } from "./password-policy";
+import { codedIssue } from "./validation";
 import { ROLES } from "../entities/user.entity";
 
 export const username = z
@@ -10,18 +12,41 @@ export const username = z
   .max(32)
   .regex(/^[A-Za-z0-9_.-]+$/, "may contain only letters, digits, _ . -");
 export const email = z.email().max(254);
-/** Shape only; the policy (letters, digits, not the username) is checked by the service. */
+/** A password as typed to prove who one is: shape only, so that a policy change locks nobody out. */
 export const password = z.string().min(1).max(1024);
+/**
+ * A password being set: the policy's length, letter and digit, every failure named at
+ * once as `weak_password`, and documented as minLength, maxLength and pattern. Not
+ * being the username or email is checked where those are known (below, and the services).
+ */
+export const newPassword = z
+  .string()
+  .superRefine((value, ctx) => {
+    for (const message of passwordRuleProblems(value)) ctx.addIssue(codedIssue(WEAK_PASSWORD, message));
+  })
+  .meta({
+    minLength: PASSWORD_MIN,
+    maxLength: PASSWORD_MAX,
+    pattern: PASSWORD_PATTERN,
+    description: `${PASSWORD_MIN}–${PASSWORD_MAX} characters with at least one letter and one digit, not equal to the username or email`,
+  });
 
-export const registerBody = z.strictObject({ username, email, password }).meta({ id: "RegisterRequest" });
+export const registerBody = z
+  .strictObject({ username, email, password: newPassword })
+  .superRefine((body, ctx) => {
+    // Named with the password's other problems, so that one answer says everything to fix.
+    if (typeof body.password !== "string") return;
+    for (const message of passwordIdentityProblems(body.password, body)) ctx.addIssue(codedIssue(WEAK_PASSWORD, message, ["password"]));
+  })
+  .meta({ id: "RegisterRequest" });
 export const loginBody = z.strictObject({ username: z.string().min(1).max(254), password }).meta({ id: "LoginRequest" });
 export const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(512) });
 export const emailBody = z.strictObject({ email }).meta({ id: "EmailRequest" });
 const emailToken = z.string().min(1).max(512);
 export const verifyEmailBody = z.strictObject({ token: emailToken }).meta({ id: "VerifyEmailRequest" });
-export const resetPasswordBody = z.strictObject({ token: emailToken, new_password: password }).meta({ id: "ResetPasswordRequest" });
+export const resetPasswordBody = z.strictObject({ token: emailToken, new_password: newPassword }).meta({ id: "ResetPasswordRequest" });
 export const changePasswordBody = z
-  .strictObject({ current_password: password, new_password: password })
+  .strictObject({ current_password: password, new_password: newPassword })
   .meta({ id: "ChangePasswordRequest" });
 
 export const userSearchQuery = pageQuery.extend({ q: z.string().max(32).optional() });

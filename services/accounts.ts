@@ -4,7 +4,8 @@ import { User, type Role } from "../entities/user.entity";
 import type { Database } from "../infra/database";
 import { toUser, type TokenPairView, type UserView } from "./accounts.schemas";
 import { conflict, DomainError, notFound } from "./errors";
-import { passwordWeakness, type PasswordHasher } from "./passwords";
+import { passwordProblems, weakPassword } from "./password-policy";
+import type { PasswordHasher } from "./passwords";
 import type { SessionService } from "./sessions";
 import type { UserCache } from "./user-cache";
 import { uniqueViolation } from "./sql";
@@ -39,8 +40,8 @@ export class AccountService {
     input: { username: string; email: string; password: string },
     options: { roles?: Role[]; verified?: boolean } = {},
   ): Promise<UserView> {
-    const weakness = passwordWeakness(input.password, input.username, input.email);
-    if (weakness) throw weakPassword(weakness);
+    const weakness = passwordProblems(input.password, input);
+    if (weakness.length > 0) throw weakPassword(weakness);
     const passwordHash = await this.passwords.hash(input.password);
     const user = await this.db.transaction(async (m) => {
       await this.assertAvailable(m, input.username, input.email);
@@ -106,8 +107,8 @@ export class AccountService {
     if (!(await this.passwords.verify(user.passwordHash, input.current_password))) {
       throw new DomainError(401, "invalid_credentials", "The current password is wrong.");
     }
-    const weakness = passwordWeakness(input.new_password, user.username, user.email);
-    if (weakness) throw weakPassword(weakness, "new_password");
+    const weakness = passwordProblems(input.new_password, user);
+    if (weakness.length > 0) throw weakPassword(weakness, "new_password");
     const passwordHash = await this.passwords.hash(input.new_password);
     const revokeLive = await this.db.transaction(async (m) => {
       await m.update(User, { id: user.id }, { passwordHash });
@@ -135,10 +136,7 @@ export class AccountService {
   }
 }
 
-export const weakPassword = (reason: string, field = "password") =>
-  new DomainError(400, "weak_password", `The password ${reason}.`, [{ field, message: reason }]);
-
-/** Every user is a player (api.md); other roles come on top. */
+/** Every user is a player; other roles come on top. */
 export const withPlayer = (roles: Role[]): Role[] => [...new Set<Role>(["player", ...roles])];
 const invalidCredentials = () => new DomainError(401, "invalid_credentials", "The username or password is wrong.");
 const usernameTaken = () => conflict("username_taken", "This username is already taken.");

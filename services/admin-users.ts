@@ -97,7 +97,7 @@ export class AdminUsers {
   }
 
   /**
-   * Roles travel in access tokens (api.md), so a role taken away would otherwise last
+   * Roles travel in access tokens, so a role taken away would otherwise last
    * until the token expires: removing one ends the user's sessions, as disabling does.
    * A granted role arrives with the next login or refresh.
    */

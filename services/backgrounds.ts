@@ -27,6 +27,13 @@ export class BackgroundService {
     return { items: rows.map(toBackground), total };
   }
 
+  /** One background: where POST /backgrounds says it lives. */
+  async get(id: string): Promise<BackgroundView> {
+    const background = isUuid(id) ? await this.db.manager.findOneBy(Background, { id }) : null;
+    if (!background) throw backgroundNotFound();
+    return toBackground(background);
+  }
+
   async create(input: CreateBackgroundInput): Promise<BackgroundView> {
     const saved = await this.db.transaction(async (m) => {
       await assertNameFree(m, input.name);

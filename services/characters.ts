@@ -53,6 +53,10 @@ export interface CharacterOrigin {
   one_line_intro?: string;
   /** Quick create's idempotency key: unique per owner (index characters_owner_request). */
   request_id?: string;
+  /** An imported card's fields without a column of their own (services/cards/card.ts). */
+  card?: Record<string, unknown>;
+  /** The image of an imported PNG card. */
+  portrait?: Buffer;
 }
 
 /** The unique index a second character with the same owner and request_id runs into. */
@@ -95,6 +99,8 @@ export class CharacterService {
           styleSlug: origin.style_slug ?? null,
           oneLineIntro: origin.one_line_intro ?? null,
           requestId: origin.request_id ?? null,
+          card: origin.card ?? {},
+          portrait: origin.portrait ?? null,
         }),
       );
     });

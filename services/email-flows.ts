@@ -4,11 +4,11 @@ import type { Config } from "../config";
 import { EmailToken, PreverifiedEmail, type EmailTokenKind } from "../entities/email.entity";
 import { User } from "../entities/user.entity";
 import type { Database } from "../infra/database";
-import { weakPassword } from "./accounts";
 import type { AcceptedView } from "./accounts.schemas";
 import { badRequest } from "./errors";
 import type { Outbox } from "./outbox";
-import { passwordWeakness, type PasswordHasher } from "./passwords";
+import { passwordProblems, weakPassword } from "./password-policy";
+import type { PasswordHasher } from "./passwords";
 import { sha256, type SessionService } from "./sessions";
 import type { UserCache } from "./user-cache";
 
@@ -95,8 +95,8 @@ export class EmailFlows {
     if (!candidate || !isUsable(candidate) || !candidate.userId) throw invalidToken();
     const user = await this.db.manager.findOneBy(User, { id: candidate.userId });
     if (!user) throw invalidToken();
-    const weakness = passwordWeakness(newPassword, user.username, user.email);
-    if (weakness) throw weakPassword(weakness, "new_password");
+    const weakness = passwordProblems(newPassword, user);
+    if (weakness.length > 0) throw weakPassword(weakness, "new_password");
     const passwordHash = await this.passwords.hash(newPassword);
     const revokeLive = await this.db.transaction(async (m) => {
       await this.consume(m, "reset", token);

@@ -33,7 +33,7 @@ export const unauthenticated = (detail = "Authentication is required.") =>
 
 export const forbidden = (detail = "You are not allowed to do this.") => new DomainError(403, "forbidden", detail);
 
-/** `resource` names the type, as api.md asks: "character not found". */
+/** `resource` names the type: "character not found". */
 export const notFound = (resource: string) => new DomainError(404, "not_found", `${resource} not found`);
 
 export const conflict = (code: string, detail: string) => new DomainError(409, code, detail);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** 1–2000 characters once surrounding whitespace is gone (api.md). */
+/** 1–2000 characters once surrounding whitespace is gone. */
 export const content = z.string().trim().min(1).max(2000);
 export const clientMsgId = z.string().min(1).max(64);
 

@@ -85,7 +85,7 @@ export class MessageService {
   /** Stores a message (once per sender and `clientMsgId`), then announces it to both users. */
   async send(input: SendInput): Promise<{ message: MessageView; created: boolean }> {
     if (input.senderId === input.recipientId) {
-      throw validationFailed([{ field: "recipient_id", message: "You cannot message yourself." }]);
+      throw validationFailed([{ field: "recipient_id", message: "must not be yourself" }]);
     }
     await spendWrite(this.limits, "dm", input.senderId);
     const sent = await this.db.transaction(async (m): Promise<{ row: MessageRow; prev?: PrevPositions }> => {

@@ -2,7 +2,7 @@ import type { Presence } from "@colyseus/core";
 import type { EventBus } from "../infra/events";
 import type { Logger } from "../infra/logger";
 
-/** What a user's inbox room shows as `notification {kind, data, created_at}` (realtime.md). */
+/** What a user's inbox room shows as `notification {kind, data, created_at}` (docs/realtime.md). */
 export type NotificationKind = "points_changed" | "payment_completed" | "job_updated";
 
 export interface UserNotification<T = unknown> {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** `limit` (default 50, capped at 100) and `offset` (default 0), as api.md fixes them. */
+/** `limit` (default 50, capped at 100) and `offset` (default 0), the same for every list. */
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, 100)),
   offset: z.coerce.number().int().min(0).default(0),

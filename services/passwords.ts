@@ -37,15 +37,3 @@ export class PasswordHasher {
     return false;
   }
 }
-
-/** api.md's password policy; returns the reason it fails, or undefined. */
-export function passwordWeakness(password: string, username?: string, email?: string): string | undefined {
-  if (password.length < 8) return "must be at least 8 characters";
-  if (password.length > 128) return "must be at most 128 characters";
-  if (!/\p{L}/u.test(password)) return "must contain a letter";
-  if (!/\p{N}/u.test(password)) return "must contain a digit";
-  const lower = password.toLowerCase();
-  if (username && lower === username.toLowerCase()) return "must not equal the username";
-  if (email && lower === email.toLowerCase()) return "must not equal the email";
-  return undefined;
-}

@@ -1,14 +1,17 @@
 import type { z } from "zod";
-import { validationFailed, type FieldError } from "./errors";
+import { badRequest, validationFailed, type DomainError, type FieldError } from "./errors";
 
 /**
  * Validation shared by every edge (REST bodies, queries and paths, room messages, join
- * options, the CLI): zod issues become the `errors: [{field, message}]` of api.md in
+ * options, the CLI): zod issues become the `errors: [{field, message}]` of the API's problem documents in
  * one voice, and one string rule holds for all input before any schema sees it.
  */
 
 /** Nesting deeper than this is no legitimate request of ours, and only costs CPU to walk. */
 export const MAX_INPUT_DEPTH = 32;
+
+/** Issues carry the value they refused: without it a value of the wrong type would read as missing ("is required"). */
+const WITH_INPUT = { reportInput: true } as const;
 
 const ZOD_DEFAULT = /^(Invalid|Too (small|big)|Unrecognized|Expected)/;
 
@@ -59,7 +62,7 @@ const FORMATS: Record<string, string> = {
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
 
-/** zod issues → the `errors: [{field, message}]` of api.md, one entry per field. */
+/** zod issues → the `errors: [{field, message}]` of a problem document, one entry per field. */
 export function toFieldErrors(error: z.ZodError, prefix = ""): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {
@@ -101,19 +104,47 @@ export function inputProblems(input: unknown, prefix = ""): FieldError[] {
   return problems;
 }
 
-/** Parses `input` with `schema` or throws 400 `validation_failed` naming every field. */
+/**
+ * Parses `input` with `schema` or throws 400 naming every field: `validation_failed`, or
+ * the problem code that every failed check stands for (see `codedIssue`).
+ */
 export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix = ""): z.output<S> {
   const problems = inputProblems(input, prefix);
   if (problems.length > 0) throw validationFailed(problems);
-  const result = schema.safeParse(input);
-  if (!result.success) throw validationFailed(toFieldErrors(result.error, prefix));
+  const result = schema.safeParse(input, WITH_INPUT);
+  if (!result.success) throw failure(result.error, prefix);
   return result.data;
 }
+
+/**
+ * A custom check's issue that stands for a problem code of its own (the API's
+ * `weak_password`): when every issue of a failure names the same code, the 400 carries
+ * it instead of `validation_failed`, with the same field errors.
+ */
+export const codedIssue = (code: string, message: string, path: PropertyKey[] = []) =>
+  ({ code: "custom", message, path, params: { problem: code } }) as const;
+
+function failure(error: z.ZodError, prefix: string): DomainError {
+  const errors = toFieldErrors(error, prefix);
+  const codes = new Set(error.issues.map((issue) => (issue.code === "custom" ? (issue.params as { problem?: string } | undefined)?.problem : undefined)));
+  const [code] = codes;
+  return codes.size === 1 && code ? badRequest(code, describeFieldErrors(errors), errors) : validationFailed(errors);
+}
+
+/** Field errors as one sentence for `detail`: "The new password must have at least 8 characters and must contain a digit." */
+export function describeFieldErrors(errors: FieldError[]): string {
+  const byField = new Map<string, string[]>();
+  for (const { field, message } of errors) byField.set(field, [...(byField.get(field) ?? []), message]);
+  const parts = [...byField].map(([field, messages]) => `${field.replace(/_/g, " ")} ${and(messages)}`);
+  return `The ${parts.join("; the ")}.`;
+}
+
+const and = (items: string[]) => (items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`);
 
 /** The same as parseOrThrow, as a result: for edges that answer errors instead of throwing (rooms). */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): { ok: true; data: z.output<S> } | { ok: false; errors: FieldError[] } {
   const problems = inputProblems(input);
   if (problems.length > 0) return { ok: false, errors: problems };
-  const result = schema.safeParse(input);
+  const result = schema.safeParse(input, WITH_INPUT);
   return result.success ? { ok: true, data: result.data } : { ok: false, errors: toFieldErrors(result.error) };
 }

@@ -6,6 +6,7 @@ import { Stories1732300600000 } from "./1732300600000-stories";
 import { Payments1732300700000 } from "./1732300700000-payments";
 import { Sites1732300800000 } from "./1732300800000-sites";
 import { Cms1732300900000 } from "./1732300900000-cms";
+import { CharacterCards1732301100000 } from "./1732301100000-character-cards";
 import { Chat1732301400000 } from "./1732301400000-chat";
 
 /** Every migration, in order. Listed explicitly so that no glob depends on the runtime. */
@@ -18,5 +19,6 @@ export const migrations = [
   Payments1732300700000,
   Sites1732300800000,
   Cms1732300900000,
+  CharacterCards1732301100000,
   Chat1732301400000,
 ];

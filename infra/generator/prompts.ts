@@ -29,10 +29,12 @@ const section = (title: string, body: string | undefined) => (body && body.trim(
 export function replyMessages(ctx: ReplyContext): ChatCompletionMessageParam[] {
   const c = ctx.character;
   const length = ctx.settings?.response_length_pref ?? "medium";
+  const ownSystem =
+    `You are ${c.name}, a character in an interactive story. Stay in character; write ${c.name}'s next reply to the user, ` +
+    "with actions in *asterisks* and speech in quotes. Never speak for the user.";
+  // A card's system prompt replaces ours; where it says {{original}} (Character Card V2), ours goes.
   const system =
-    (c.system_prompt?.trim() ||
-      `You are ${c.name}, a character in an interactive story. Stay in character; write ${c.name}'s next reply to the user, ` +
-        "with actions in *asterisks* and speech in quotes. Never speak for the user.") +
+    (c.system_prompt?.trim() ? c.system_prompt.trim().replace(/\{\{original\}\}/gi, () => ownSystem) : ownSystem) +
     ` Keep the reply ${length === "short" ? "to one or two sentences" : length === "long" ? "rich, up to four paragraphs" : "to one short paragraph"}.` +
     section("Character", `${c.name}: ${c.description}`) +
     section("Personality", c.personality) +

@@ -5,7 +5,7 @@ export interface PaymentProvider {
   checkoutUrl(orderId: string, origin: string): string;
 }
 
-/** The body of a provider's webhook (api.md). */
+/** The body of a provider's webhook. */
 export interface WebhookEvent {
   order_id: string;
   status: "paid" | "failed";

@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 
 /**
- * The webhook signature of api.md: `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256
+ * The webhook signature: `X-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256
  * of "<t>.<raw body>">`, keyed with PAYMENT_WEBHOOK_SECRET. The timestamp is inside the
  * MAC, so a captured event cannot be replayed with a fresh one.
  */

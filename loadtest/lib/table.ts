@@ -1,5 +1,5 @@
 /**
- * One row of the benchmark table (platform.md "Benchmarks"): a figure measured on the
+ * One row of the benchmark table (docs/performance.md): a figure measured on the
  * product beside the same figure for its physical reference, measured in the same run.
  */
 export interface BenchRow {

@@ -9,7 +9,8 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { MessageFeed } from "../shared/feed";
 import { closeOnRevocation } from "../shared/auth";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { MessageRouter, type MessageMeter } from "../shared/messages";
+import { ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
+import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { DmChannelState, Participant } from "./state";
 
@@ -27,6 +28,16 @@ export const DM_CHANNEL_JOIN = {
   options: z.strictObject({ peer_id: z.uuid() }),
   keys: ["channel_id"],
 } satisfies JoinRules;
+/**
+ * The channel's messages by direction, under the names the room registers and sends
+ * (docs/realtime.md documents each; a test holds the two together).
+ */
+export const DM_CHANNEL_MESSAGES = {
+  in: { message: "message", typing: "typing", read: "read" },
+  out: { history: "history", message: "message", error: ERROR_MESSAGE },
+} as const;
+const { in: IN, out: OUT } = DM_CHANNEL_MESSAGES;
+
 const channelMessage = z.strictObject({ content, client_msg_id: clientMsgId.optional(), recipient_id: z.uuid().optional() });
 const typingMessage = z.strictObject({ is_typing: z.boolean() });
 const readMessage = z.strictObject({ message_id: z.uuid() });
@@ -42,6 +53,8 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
   const { messages, logger } = deps;
 
   return class DmChannelRoom extends TavernRoom<{ state: DmChannelState; client: ChannelClient }> {
+    static readonly protocol: RoomProtocol = { join: DM_CHANNEL_JOIN, messages: DM_CHANNEL_MESSAGES, state: [DmChannelState, Participant] };
+
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
       return authorizeJoin(deps.tokens, DM_CHANNEL_JOIN, token, options, context, async (claims, { peer_id }) => {
         if (peer_id === claims.userId) throw forbidden("A DM channel needs another user.");
@@ -62,7 +75,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
         refresh: () => this.refreshReadMarkers(),
       },
       () => this.clients,
-      (client, m) => this.router.send(client, "message", m.view),
+      (client, m) => this.router.send(client, OUT.message, m.view),
       (err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"),
     );
 
@@ -85,7 +98,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       this.feed.start(cursor);
 
       this.router
-        .on("message", channelMessage, async (client, msg) => {
+        .on(IN.message, channelMessage, async (client, msg) => {
           const peerId = this.peerOf(client);
           if (msg.recipient_id !== undefined && msg.recipient_id !== peerId) {
             throw badRequest("validation_failed", "This channel only carries messages to its peer.", [
@@ -94,10 +107,10 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
           }
           await messages.send({ senderId: client.auth!.userId, recipientId: peerId, content: msg.content, clientMsgId: msg.client_msg_id });
         })
-        .on("typing", typingMessage, (client, msg) => {
+        .on(IN.typing, typingMessage, (client, msg) => {
           this.state.participants.get(client.auth!.userId)!.typing = msg.is_typing;
         })
-        .on("read", readMessage, async (client, msg) => {
+        .on(IN.read, readMessage, async (client, msg) => {
           await messages.markRead(client.auth!.userId, this.peerOf(client), msg.message_id);
         });
     }
@@ -105,7 +118,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     onJoin(client: ChannelClient) {
       this.updatePresenceOf(client.auth!.userId);
       this.feed.catchUp(client, async (until) => {
-        this.router.send(client, "history", { items: await messages.pairRecent(...this.pair, until, HISTORY_ON_JOIN) });
+        this.router.send(client, OUT.history, { items: await messages.pairRecent(...this.pair, until, HISTORY_ON_JOIN) });
       });
     }
 

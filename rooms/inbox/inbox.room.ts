@@ -9,7 +9,8 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation } from "../shared/auth";
 import { MessageFeed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { drained, MessageRouter, type MessageMeter } from "../shared/messages";
+import { drained, ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
+import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { InboxState } from "./state";
 
@@ -27,6 +28,16 @@ export const INBOX_JOIN = {
   keys: ["user_id"],
   owned: ["since_seq"],
 } satisfies JoinRules;
+
+/**
+ * The inbox's messages by direction, under the names the room registers and sends
+ * (docs/realtime.md documents each; a test holds the two together).
+ */
+export const INBOX_MESSAGES = {
+  in: { dm: "dm" },
+  out: { message: "message", notification: "notification", error: ERROR_MESSAGE },
+} as const;
+const { in: IN, out: OUT } = INBOX_MESSAGES;
 
 const dmMessage = z.strictObject({ recipient_id: z.uuid(), content, client_msg_id: clientMsgId.optional() });
 
@@ -47,6 +58,8 @@ export function createInboxRoom(deps: InboxDeps) {
   const { messages, logger } = deps;
 
   return class InboxRoom extends TavernRoom<{ state: InboxState; client: InboxClient }> {
+    static readonly protocol: RoomProtocol = { join: INBOX_JOIN, messages: INBOX_MESSAGES, state: [InboxState] };
+
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
       return authorizeJoin(deps.tokens, INBOX_JOIN, token, options, context, async (claims, parsed) => ({
         key: { user_id: claims.userId },
@@ -66,7 +79,7 @@ export function createInboxRoom(deps: InboxDeps) {
         },
       },
       () => this.clients,
-      (client, m) => this.router.send(client, "message", m.view),
+      (client, m) => this.router.send(client, OUT.message, m.view),
       (err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"),
     );
 
@@ -85,10 +98,10 @@ export function createInboxRoom(deps: InboxDeps) {
           if (m.view.recipient_id === this.userId) this.state.unread_total++;
         }),
       );
-      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.router.broadcast("notification", n));
+      await this.presence.subscribe(deps.notifications.channelOf(this.userId), (n: UserNotification) => this.router.broadcast(OUT.notification, n));
       this.feed.start(cursor);
 
-      this.router.on("dm", dmMessage, async (client, dm) => {
+      this.router.on(IN.dm, dmMessage, async (client, dm) => {
         await messages.send({ senderId: client.auth!.userId, recipientId: dm.recipient_id, content: dm.content, clientMsgId: dm.client_msg_id });
       });
     }
@@ -105,7 +118,7 @@ export function createInboxRoom(deps: InboxDeps) {
           while (after < until && this.clients.includes(client)) {
             const page = await messages.since(this.userId, after, { untilSeq: until });
             if (page.length === 0) break;
-            for (const m of page) this.router.send(client, "message", m.view);
+            for (const m of page) this.router.send(client, OUT.message, m.view);
             after = page[page.length - 1]!.seq;
             await drained(client);
           }

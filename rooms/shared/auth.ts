@@ -1,7 +1,7 @@
 import type { Client, Presence, Room } from "@colyseus/core";
 import { isRevokedBy, REVOCATION_CHANNEL, type AuthClaims, type Revocation } from "../../services/tokens";
 
-/** Close code for a connection whose token was revoked (realtime.md). */
+/** Close code for a connection whose token was revoked (docs/realtime.md). */
 export const CLOSE_REVOKED = 4401;
 
 /**

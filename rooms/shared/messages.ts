@@ -4,6 +4,9 @@ import type { Logger } from "../../infra/logger";
 import { parseInput } from "../../services/validation";
 import { toErrorMessage } from "./errors";
 
+/** The message every room answers a bad or refused message with: `{code, message, errors?, retry_after?}`. */
+export const ERROR_MESSAGE = "error";
+
 /** Counts the rooms' messages by room type and message type, in and out. */
 export interface MessageMeter {
   received(roomType: string, type: string): void;
@@ -28,7 +31,7 @@ export class MessageRouter<C extends Client = Client> {
   ) {
     room.onMessage("*", (client: Client, type: string | number) => {
       this.meter?.received(room.roomName, "unknown");
-      this.send(client, "error", { code: "unknown_message", message: `Unknown message type "${String(type).slice(0, 64)}".` });
+      this.send(client, ERROR_MESSAGE, { code: "unknown_message", message: `Unknown message type "${String(type).slice(0, 64)}".` });
     });
   }
 
@@ -38,7 +41,7 @@ export class MessageRouter<C extends Client = Client> {
       this.meter?.received(this.room.roomName, type);
       const parsed = parseInput(schema, raw ?? {});
       if (!parsed.ok) {
-        this.send(client, "error", { code: "validation_failed", message: `Invalid "${type}" message.`, errors: parsed.errors });
+        this.send(client, ERROR_MESSAGE, { code: "validation_failed", message: `Invalid "${type}" message.`, errors: parsed.errors });
         return;
       }
       try {
@@ -64,7 +67,7 @@ export class MessageRouter<C extends Client = Client> {
   }
 
   private fail(client: Client, err: unknown) {
-    this.send(client, "error", toErrorMessage(err, this.logger));
+    this.send(client, ERROR_MESSAGE, toErrorMessage(err, this.logger));
   }
 }
 

@@ -10,7 +10,7 @@ import { Player } from "./state";
  *
  * Why patches are assembled here rather than by Colyseus: Colyseus encodes a view by
  * walking every change of the tick and testing each against the view, about 50 µs per
- * view per tick at 1,000 players (realtime.md), so a view per client cannot hold 20
+ * view per tick at 1,000 players (docs/performance.md), so a view per client cannot hold 20
  * ticks/s. Here the StateViews only carry membership (ADD and DELETE, which Colyseus
  * still encodes), and the movement part of every patch is one small chunk per moved
  * player, encoded once per tick and copied into the patch of each client that holds

@@ -13,7 +13,8 @@ import { spendWrite } from "../../services/write-budget";
 import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { MessageRouter } from "../shared/messages";
+import { ERROR_MESSAGE, MessageRouter } from "../shared/messages";
+import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { Interest, type Member } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
@@ -21,11 +22,16 @@ import { FilteredZoneState, Player, ZoneState } from "./state";
 /** The name the room is registered under; its zone listing is looked up by it. */
 export const WORLD_ZONE_ROOM = "world_zone";
 
-/** The older connection of a character that joined again (realtime.md). */
+/** The older connection of a character that joined again (docs/realtime.md). */
 export const CLOSE_SUPERSEDED = 4409;
 
-/** Closes the room chose on purpose: such a client is gone, not merely dropped. */
-const NOT_HELD = new Set<number>([CLOSE_REVOKED, CLOSE_SUPERSEDED, CloseCode.WITH_ERROR, CloseCode.SERVER_SHUTDOWN]);
+/**
+ * Closes the room chose on purpose: such a client is gone, not merely dropped. Not
+ * Colyseus's 4002: it also closes with it the stale connection of a seat whose
+ * reconnection reached the room before the drop did (`checkReconnectionToken`), and
+ * that seat must be held for the reconnection to take it.
+ */
+const NOT_HELD = new Set<number>([CLOSE_REVOKED, CLOSE_SUPERSEDED, CloseCode.SERVER_SHUTDOWN]);
 
 /** Room-wide encode headroom per player (ids, name, class, three numbers, framing). */
 const BYTES_PER_PLAYER = 160;
@@ -82,6 +88,16 @@ export const WORLD_ZONE_JOIN = {
   options: z.strictObject({ character_id: z.string().min(1).max(64) }),
   keys: ["zone_id"],
 } satisfies JoinRules;
+
+/**
+ * The zone's messages by direction, under the names the room registers and sends
+ * (docs/realtime.md documents each; a test holds the two together).
+ */
+export const WORLD_ZONE_MESSAGES = {
+  in: { move: "move", say: "say", ping: "ping" },
+  out: { welcome: "welcome", said: "said", pong: "pong", error: ERROR_MESSAGE },
+} as const;
+const { in: IN, out: OUT } = WORLD_ZONE_MESSAGES;
 
 const moveMessage = z.strictObject({
   dx: z.number().finite(),
@@ -142,12 +158,14 @@ export function refuseFullZones(select: matchMaker.SelectProcessIdCallback): mat
  * characters stand. Moves go through the shared MessageRouter into a per-seat
  * accumulator rather than Colyseus's input API: that API decodes binary schema
  * frames and only sanitizes them, so a bad move could not be answered with `error`
- * as realtime.md requires; the accumulator gives the same once-per-tick semantics.
+ * as docs/realtime.md says; the accumulator gives the same once-per-tick semantics.
  */
 export function createWorldZoneRoom(deps: WorldZoneDeps) {
   const { config, logger } = deps;
 
   return class WorldZoneRoom extends TavernRoom<{ state: ZoneState }> {
+    static readonly protocol: RoomProtocol = { join: WORLD_ZONE_JOIN, messages: WORLD_ZONE_MESSAGES, state: [ZoneState, Player] };
+
     maxClients = config.WORLD_MAX_CLIENTS;
     maxMessagesPerSecond = config.WS_MAX_MESSAGES_PER_SECOND;
 
@@ -184,13 +202,13 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       this.clock.setInterval(() => void this.saveAll(), config.WORLD_SAVE_INTERVAL * 1000);
 
       this.router
-        .on("move", moveMessage, (client, msg) => this.queueMove(client, msg))
-        .on("say", sayMessage, async (client, msg) => {
+        .on(IN.move, moveMessage, (client, msg) => this.queueMove(client, msg))
+        .on(IN.say, sayMessage, async (client, msg) => {
           await spendWrite(deps.limits, "say", (client.auth as AuthClaims).userId);
           this.say(client, msg.text);
         })
-        .on("ping", pingMessage, (client, msg) =>
-          this.router.send(client, "pong", { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
+        .on(IN.ping, pingMessage, (client, msg) =>
+          this.router.send(client, OUT.pong, { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
       // Subscribed through the room's scoped presence: Colyseus drops it with the room.
       await closeOnRevocation(this, this.presence);
@@ -204,7 +222,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
       this.seatBySession.set(client.sessionId, seat);
       client.view = seat.view;
-      this.router.send(client, "welcome", {
+      this.router.send(client, OUT.welcome, {
         session_id: client.sessionId,
         character_id: character.id,
         zone_id: this.state.zone_id,
@@ -328,7 +346,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private say(client: Client, text: string) {
       const seat = this.currentSeatOf(client);
       if (!seat) return;
-      this.router.broadcast("said", {
+      this.router.broadcast(OUT.said, {
         character_id: seat.character.id,
         name: seat.character.name,
         text,

@@ -55,7 +55,7 @@ export const checkoutView = z
   .meta({ id: "Checkout" });
 export type CheckoutView = z.infer<typeof checkoutView>;
 
-/** What the provider's webhook carries (api.md); read only once its signature checked out. */
+/** What the provider's webhook carries; read only once its signature checked out. */
 export const webhookEvent = z
   .strictObject({
     order_id: z.string().min(1).max(64),

@@ -12,7 +12,7 @@ import type { AuthClaims } from "../tokens";
  * deleted), who may read it, and the origchat start counter shown as `chat_starts`.
  */
 
-/** The presence counter origchat increments for each new session on a story (api.md "Origchat"). */
+/** The presence counter origchat increments for each new session on a story. */
 export const chatStartsKey = (storyId: string) => `origchat:story:${storyId}:starts`;
 
 /** The presence channel told when a story is deleted (live origchat rooms on it close with 4410). */

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchBrowser } from "../support/browser";
 import { api, newUser, uniqueName, type TestUser } from "../support/api";
 import { startServerProcess } from "../support/process";
 import { baseUrl, server } from "../support/server";
 import { startTcpProxy } from "../support/tcp-proxy";
 
-/** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** A path (docs/demo.png in the README) to save a screenshot of two players to, as one more test. */
 const SCREENSHOT = process.env.DEMO_SCREENSHOT;
 /** Every wait in the page is for a condition; this bounds each one. */
@@ -79,21 +77,9 @@ describe("/demo in a real browser", function () {
   let aria: Player;
   let borin: Player;
 
-  before(function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      // Said out loud rather than passed: CI installs chromium, so this runs there.
-      console.warn(`    skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-      this.skip();
-    }
-  });
-
   before(async function () {
     this.timeout(90_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // This machine's network is closed: background fetches would only fail, noisily.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser(this);
     proxy = await startTcpProxy({ host: "127.0.0.1", port: server().port });
     aria = await registerThroughForms("Aria");
     borin = await deepLinked("Borin", `http://127.0.0.1:${proxy.port}`);

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "../support/browser";
 import { baseUrl } from "../support/server";
 
-/** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
  * /docs is the one page the server renders, and only a browser shows whether it works:
@@ -15,22 +13,8 @@ describe("API reference in a real browser", function () {
   this.timeout(60_000);
   let browser: Browser | undefined;
 
-  before(function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      // Said out loud rather than passed: CI installs chromium, so this runs there.
-      console.warn(`    skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
-      this.skip();
-    }
-  });
-
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) return;
-    // Playwright gives the browser a fresh profile of its own.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // This machine's network is closed: background fetches would only fail, noisily.
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    browser = await launchBrowser(this);
   });
 
   after(async () => {

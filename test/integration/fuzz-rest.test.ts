@@ -31,6 +31,10 @@ const seed = fuzzSeed();
 
 /** How the body travels: as JSON, or broken on the wire in one of the ways clients break it. */
 const wire = fc.constantFrom("json", "json", "json", "not-json", "gzip-garbage", "text-plain", "deep");
+/** For an operation that also takes a binary body (a PNG): random bytes of that type too, some behind a PNG signature. */
+const binaryWire = fc.constantFrom("json", "json", "not-json", "gzip-garbage", "text-plain", "deep", "binary", "binary");
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const bytes = fc.oneof(fc.uint8Array({ maxLength: 256 }), fc.uint8Array({ maxLength: 256 }).map((tail) => Uint8Array.from([...PNG_SIGNATURE, ...tail])));
 
 describe(`REST fuzz over /openapi.json (FUZZ_SEED=${seed}, ${fuzzRuns()} runs per operation)`, function () {
   this.timeout(600_000);
@@ -58,6 +62,7 @@ describe(`REST fuzz over /openapi.json (FUZZ_SEED=${seed}, ${fuzzRuns()} runs pe
     for (const op of operations) {
       const params = op.parameters ?? [];
       const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
+      const binaryType = Object.entries(op.requestBody?.content ?? {}).find(([, media]) => media.schema?.format === "binary")?.[0];
       const pathValue = fc.oneof(fc.uuid(), fc.constantFrom("%ff", "%00", "..%2F..", "%E0%A4%A", "x".repeat(300)), fc.string({ maxLength: 20 }));
       const query = fc.dictionary(
         fc.oneof(fc.constantFrom(...params.filter((p) => p.in === "query").map((p) => p.name), "limit", "offset", "unknown_param"), fc.string({ maxLength: 8 })),
@@ -69,11 +74,12 @@ describe(`REST fuzz over /openapi.json (FUZZ_SEED=${seed}, ${fuzzRuns()} runs pe
         pathValues: fc.array(pathValue, { minLength: 4, maxLength: 4 }),
         query,
         body: bodySchema ? arbitraries.broken(bodySchema) : fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }),
-        wire,
+        wire: binaryType ? binaryWire : wire,
+        bytes,
       });
       await fc.assert(
         fc.asyncProperty(request, async (r) => {
-          const sent = build(op, r, tokens);
+          const sent = build(op, r, tokens, binaryType);
           const res = await fetch(sent.url, { method: sent.method, headers: sent.headers, body: sent.body as BodyInit | undefined, redirect: "manual" });
           const type = res.headers.get("content-type") ?? "";
           if (/event-stream/.test(type)) {
@@ -99,8 +105,9 @@ describe(`REST fuzz over /openapi.json (FUZZ_SEED=${seed}, ${fuzzRuns()} runs pe
 
 function build(
   op: Operation,
-  r: { who: string; pathValues: string[]; query: Record<string, string>; body: unknown; wire: string },
+  r: { who: string; pathValues: string[]; query: Record<string, string>; body: unknown; wire: string; bytes: Uint8Array },
   tokens: Record<"player" | "admin", string>,
+  binaryType: string | undefined,
 ): Sent {
   let i = 0;
   // Path values go in raw, so that broken percent-encoding reaches the server as sent.
@@ -124,6 +131,10 @@ function build(
     case "text-plain":
       headers["content-type"] = "text/plain";
       sent.body = JSON.stringify(r.body);
+      break;
+    case "binary":
+      headers["content-type"] = binaryType!;
+      sent.body = r.bytes;
       break;
     case "deep":
       headers["content-type"] = "application/json";

@@ -24,6 +24,14 @@ describe("HTTP conventions", () => {
     assert.equal(res.body.code, "payload_too_large");
   });
 
+  it("a field of the wrong type is named as such, not as missing", async () => {
+    const res = await api("POST", "/api/v1/auth/register", { body: { username: 5, email: "a@example.test", password: ["x"] } });
+    assert.equal(res.status, 400);
+    const byField = Object.fromEntries(res.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]));
+    assert.equal(byField.username, "must be a string");
+    assert.equal(byField.password, "must be a string");
+  });
+
   it("missing and unknown fields are 400 validation_failed naming each field", async () => {
     const res = await api("POST", "/api/v1/auth/register", { body: { username: "someone", is_admin: true, roles: ["admin"] } });
     assert.equal(res.status, 400);

@@ -261,6 +261,19 @@ describe("world_zone room", function () {
     await eventually(() => playerIn(resumed, b.characterId)?.y === 2, "the reconnected client sees itself");
   });
 
+  it("a reconnection that reaches the room before the drop does (a stale connection) resumes the seat", async () => {
+    const a = track(await joinFresh("wzs"));
+    const b = track(await joinFresh("wzt"));
+    await eventually(() => playerIn(a.joined, b.characterId), "B in A's state");
+    b.joined.room.reconnection.enabled = false;
+    // The old connection is still open: Colyseus closes it (4002) and hands its seat over.
+    const resumed = watch(await sdk(b.user.token).reconnect(b.joined.room.reconnectionToken));
+    open.push(resumed.room);
+    assert.equal(await b.joined.closed, 4002);
+    resumed.room.send("move", { dx: 0, dy: 3 });
+    await eventually(() => playerIn(a.joined, b.characterId)?.y === 3, "the resumed player moves");
+  });
+
   it("refuses a reconnection when the token was revoked while the connection was down, and frees the seat", async () => {
     const a = track(await joinFresh("wza"));
     const b = track(await joinFresh("wzr"));

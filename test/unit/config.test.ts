@@ -81,6 +81,30 @@ describe("configuration", () => {
     assert.throws(() => loadConfig({ ...memory, DEMO_ENABLED: "maybe" }), ConfigError);
   });
 
+  it("turns /playground on outside production and off in production, where switching it on needs the tools' credentials", () => {
+    const production = { ...memory, NODE_ENV: "production", JWT_SECRET: "j".repeat(32), PAYMENT_WEBHOOK_SECRET: "p".repeat(32) };
+    const credentials = { MONITOR_USER: "ops", MONITOR_PASSWORD: "monitor-secret-0" };
+    assert.equal(loadConfig(memory).PLAYGROUND_ENABLED, true);
+    assert.equal(loadConfig({ ...memory, NODE_ENV: "test" }).PLAYGROUND_ENABLED, true);
+    assert.equal(loadConfig({ ...memory, PLAYGROUND_ENABLED: "false" }).PLAYGROUND_ENABLED, false);
+    assert.equal(loadConfig(production).PLAYGROUND_ENABLED, false);
+    assert.equal(loadConfig({ ...production, ...credentials, PLAYGROUND_ENABLED: "true" }).PLAYGROUND_ENABLED, true);
+    assert.throws(() => loadConfig({ ...production, PLAYGROUND_ENABLED: "true" }), /PLAYGROUND_ENABLED: in production the playground needs MONITOR_USER and MONITOR_PASSWORD/);
+  });
+
+  it("opens /monitor outside production, keeps it off in production, and puts it behind credentials when they are set", () => {
+    const production = { ...memory, NODE_ENV: "production", JWT_SECRET: "j".repeat(32), PAYMENT_WEBHOOK_SECRET: "p".repeat(32) };
+    assert.equal(loadConfig(memory).MONITOR_ENABLED, true);
+    assert.equal(loadConfig(production).MONITOR_ENABLED, false);
+    const guarded = loadConfig({ ...production, MONITOR_USER: "ops", MONITOR_PASSWORD: "monitor-secret-0" });
+    assert.equal(guarded.MONITOR_ENABLED, true);
+    assert.equal(guarded.MONITOR_USER, "ops");
+    assert.throws(() => loadConfig({ ...memory, MONITOR_USER: "ops" }), /MONITOR_USER and MONITOR_PASSWORD must be set together/);
+    assert.throws(() => loadConfig({ ...memory, MONITOR_PASSWORD: "monitor-secret-0" }), /must be set together/);
+    assert.throws(() => loadConfig({ ...memory, MONITOR_USER: "ops", MONITOR_PASSWORD: "short" }), /MONITOR_PASSWORD: must be at least 12 characters/);
+    assert.throws(() => loadConfig({ ...memory, MONITOR_USER: "o:ps", MONITOR_PASSWORD: "monitor-secret-0" }), /MONITOR_USER: must not contain a colon/);
+  });
+
   it("GENERATOR=openai needs LLM_BASE_URL and LLM_MODEL, and names both when they are missing", () => {
     assert.throws(
       () => loadConfig({ ...memory, GENERATOR: "openai" }),

@@ -1,4 +1,4 @@
-/** The REST API of the same server (api.md), as this page uses it. */
+/** The REST API of the same server (described at /docs), as this page uses it. */
 
 export interface User {
   id: string;

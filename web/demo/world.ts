@@ -2,7 +2,7 @@ import type { MapSchema, Schema } from "@colyseus/schema";
 import { Callbacks, type Client, type Room } from "@colyseus/sdk";
 import { PlayerModel, Prediction, type Bounds } from "./world-model";
 
-/** Close codes the page treats differently (realtime.md; 4000 is Colyseus's consented leave). */
+/** Close codes the page treats differently (docs/realtime.md; 4000 is Colyseus's consented leave). */
 export const CLOSE_CONSENTED = 4000;
 export const CLOSE_REVOKED = 4401;
 export const CLOSE_SUPERSEDED = 4409;
