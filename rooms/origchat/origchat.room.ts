@@ -12,17 +12,18 @@ import type { AuthClaims, TokenService } from "../../services/tokens";
 import { closeOnRevocation } from "../shared/auth";
 import { toErrorMessage } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
-import { MessageRouter, type MessageMeter } from "../shared/messages";
+import { ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
+import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
 import { ORIGCHAT_KEYS, toWire, turnResultChannel, type AcceptAnswer, type TurnEnvelope } from "./forward";
 import { ChatEvent, Choice, OrigChatState } from "./state";
 
 export { ORIGCHAT_ROOM } from "./forward";
 
-/** A live connection whose session's story was deleted (realtime.md). */
+/** A live connection whose session's story was deleted (docs/realtime.md). */
 export const CLOSE_STORY_DELETED = 4410;
 
-/** Events the state keeps (realtime.md). */
+/** Events the state keeps (docs/realtime.md). */
 const STATE_EVENTS = 50;
 
 /** Turns waiting in one room beyond which another is refused (409 `turn_in_progress`). */
@@ -34,6 +35,16 @@ export const ORIGCHAT_JOIN = {
   keys: ORIGCHAT_KEYS,
   owned: ["story_id"],
 } satisfies JoinRules;
+
+/**
+ * The origchat room's messages by direction, under the names the room registers and
+ * sends (docs/realtime.md documents each; a test holds the two together).
+ */
+export const ORIGCHAT_MESSAGES = {
+  in: { turn: "turn" },
+  out: { delta: "delta", turnResult: "turn_result", error: ERROR_MESSAGE },
+} as const;
+const { in: IN, out: OUT } = ORIGCHAT_MESSAGES;
 
 const turnMessage = z.strictObject({ input: turnInput, idempotency_key: idempotencyKey.optional(), settings_patch: settingsPatch.optional() });
 
@@ -68,6 +79,8 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
   const { origchat, logger } = deps;
 
   return class OrigchatRoom extends TavernRoom<{ state: OrigChatState; client: OrigchatClient }> {
+    static readonly protocol: RoomProtocol = { join: ORIGCHAT_JOIN, messages: ORIGCHAT_MESSAGES, state: [OrigChatState, Choice, ChatEvent] };
+
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<AuthClaims> {
       return authorizeJoin(deps.tokens, ORIGCHAT_JOIN, token, options, context, async (claims, { session_id }) => {
         const { story_id } = await origchat.assertJoinable(claims, session_id);
@@ -99,7 +112,7 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
       await this.presence.subscribe(turnSignalChannel(this.sessionId), (signal: TurnSignal) => this.onSignal(signal));
       this.show(await origchat.snapshot(this.sessionId));
 
-      this.router.on("turn", turnMessage, (client, msg) => {
+      this.router.on(IN.turn, turnMessage, (client, msg) => {
         const turn: ForwardedTurn = { user_id: client.auth!.userId, input: msg.input, idempotency_key: msg.idempotency_key, settings_patch: msg.settings_patch };
         const refused = this.enqueue({ client }, turn);
         if (refused) throw refused;
@@ -183,7 +196,7 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
     private flushDelta() {
       const unsent = this.unsent;
       this.unsent = undefined;
-      if (unsent) this.router.broadcast("delta", unsent);
+      if (unsent) this.router.broadcast(OUT.delta, unsent);
     }
 
     private answer(origin: Origin, envelope: TurnEnvelope) {
@@ -192,10 +205,10 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
           logger.error({ err, room: this.roomId }, "forwarded turn result not published"),
         );
       } else if (envelope.ok) {
-        this.router.send(origin.client, "turn_result", envelope.result);
+        this.router.send(origin.client, OUT.turnResult, envelope.result);
       } else if (!("unplayed" in envelope)) {
         const { status, code, detail, errors, headers } = envelope.error;
-        this.router.send(origin.client, "error", toErrorMessage(new DomainError(status, code, detail, errors, headers), logger));
+        this.router.send(origin.client, OUT.error, toErrorMessage(new DomainError(status, code, detail, errors, headers), logger));
       }
     }
 
