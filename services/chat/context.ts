@@ -14,8 +14,12 @@ export interface TurnText {
   text: string;
 }
 
-/** Card fields without a column of their own, as ReplyContext carries them. */
-export type PersonaFields = Omit<ReplyContext["character"], "name" | "description" | "greeting">;
+/**
+ * Card fields without a column of their own, as ReplyContext carries them; a persona
+ * may also give the description and greeting as a prompt should read them (card macros
+ * filled), which then take the columns' place.
+ */
+export type PersonaFields = Partial<Omit<ReplyContext["character"], "name">>;
 
 /**
  * What a character brings to a reply beyond its name, description and greeting: the
@@ -24,7 +28,7 @@ export type PersonaFields = Omit<ReplyContext["character"], "name" | "descriptio
  * TurnEngine), and nothing else in the engine changes.
  */
 export interface CharacterPersona {
-  /** personality, scenario, system_prompt, example_dialogue, post_history_instructions. */
+  /** personality, scenario, system_prompt, example_dialogue, post_history_instructions (and description, greeting). */
   fields(character: Character): PersonaFields;
   /** Lore entries (character book entries) whose keys appear in `recent` (oldest first, the new input last). */
   loreFor(character: Character, recent: TurnText[]): LoreEntry[];
