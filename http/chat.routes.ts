@@ -32,6 +32,8 @@ export function chatRoutes(chat: CharacterChatService) {
         body: chatStartBody,
         response: chatStartView,
         errors: { 403: "forbidden (private character)", 404: "not_found (character, start set)" },
+        // A room is read through its messages.
+        location: (started: { room_id: string }) => `/chat/rooms/${started.room_id}/messages`,
       },
       ({ auth, body }) => chat.start(auth, body, true),
     );

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { adminUser, api, newUser, type TestUser } from "../support/api";
 
-/** Character chat over REST (api.md "Character chat", seed 004 flow 3). */
+/** Character chat over REST: rooms with a character, their turns, settings and listings. */
 
 const START_SETS = [
   { id: "harbour", title: "At the Harbour", intro: "Fog rolls over the harbour at dawn.", first_line: "\"You're late. The boat left without us.\"" },
@@ -39,6 +39,7 @@ describe("Character chat", () => {
       assert.equal(again.body.room_id, first.body.room_id);
       const fresh = await start(user, { character_id: c.id }, "start-new");
       assert.equal(fresh.status, 201);
+      assert.equal(fresh.headers.get("location"), `/api/v1/chat/rooms/${fresh.body.room_id}/messages`);
       assert.equal(fresh.body.reused, false);
       assert.notEqual(fresh.body.room_id, first.body.room_id);
       // The newest room is now the latest one: a plain start reuses it.
