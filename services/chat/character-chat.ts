@@ -16,7 +16,7 @@ import { LATEST_EVENT_JOIN, ROOM_PROGRESS, type ChatStore, type NewEvent } from 
 const ROOM_META_DEFAULTS = { stats: {}, memos: [] };
 
 /**
- * Character chat (seed 004, flow 3): a user's rooms with one character, opened from a
+ * Character chat: a user's rooms with one character, opened from a
  * start set or the greeting, and turns played through the turn engine.
  */
 export class CharacterChatService {

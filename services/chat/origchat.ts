@@ -13,7 +13,7 @@ import { assertKnownSettings, DEFAULT_SETTINGS, effectiveSettings } from "./sett
 import { LATEST_EVENT_JOIN, ROOM_PROGRESS, type ChatStore } from "./store";
 import type { VersionedCache } from "../versioned-cache";
 
-/** The only mode for now: any other requested mode is answered with it (api.md "Origchat"). */
+/** The only mode for now: any other requested mode is answered with it. */
 export const ORIGCHAT_MODE = "plain";
 
 /** Runtime meta a new session starts with. */
@@ -69,9 +69,9 @@ interface SessionRow {
 const SESSION_COLUMNS = `r.id, r.owner_id, r.story_id, r.character_id, r.mode, r.settings, r.meta, r.created_at, ${ROOM_PROGRESS}`;
 
 /**
- * Origchat (seed 004, flow 4): a user plays a story, optionally with a character, one
+ * Origchat: a user plays a story, optionally with a character, one
  * session per story and character unless asked for a new one (the latest is reused).
- * Its meta lives in presence for cheap reads (until its next turn, which drops it), with
+ * Its meta lives in presence for cheap reads (each turn invalidates it), with
  * the database row as the truth and the fallback.
  */
 export class OrigchatService {

@@ -11,7 +11,7 @@ export const userText = z.string().trim().min(1).max(2000);
 export const RESPONSE_LENGTHS = ["short", "medium", "long"] as const;
 
 /**
- * The settings a client may patch, and nothing else (api.md "Character chat"): any
+ * The settings a client may patch, and nothing else: any
  * other key is 400 `unknown_setting`, which the engine checks, so the schema lets
  * unknown keys through to it instead of refusing them as `validation_failed`.
  */
@@ -109,7 +109,7 @@ export const chatRoomParams = z.object({ id: z.string() });
 
 // Origchat
 
-/** `force_new` in all three spellings clients use (seed 004, flow 4). */
+/** `force_new` in all three spellings clients use. */
 export const origchatStartBody = z
   .strictObject({
     story_id: z.uuid(),

@@ -2,7 +2,7 @@ import { badRequest } from "../errors";
 import { settingsView, type Settings, type SettingsPatch } from "./schemas";
 
 /**
- * Room settings: a whitelist of five keys (api.md "Character chat"), stored per room or
+ * Room settings: a whitelist of five keys (`/docs`, "chat"), stored per room or
  * session, defaults filled in on read. The generator reads `temperature`,
  * `response_length_pref` and `next_event_len`; `postprocess_mode` and
  * `prewarm_on_start` are kept for clients that set them.

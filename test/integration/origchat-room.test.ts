@@ -5,7 +5,7 @@ import { api, newUser, type TestUser } from "../support/api";
 import { eventually } from "../support/eventually";
 import { sdk } from "../support/server";
 
-/** The origchat room (realtime.md "origchat"): the actor of its session, through real SDK clients. */
+/** The origchat room (docs/realtime.md): the actor of its session, through real SDK clients. */
 
 interface Live {
   room: Room<any>;

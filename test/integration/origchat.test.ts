@@ -3,7 +3,7 @@ import { matchMaker } from "@colyseus/core";
 import { origchatMetaKey, origchatSessionKey } from "../../services/chat/origchat";
 import { adminUser, api, newUser, type TestUser } from "../support/api";
 
-/** Origchat over REST (api.md "Origchat", seed 004 flow 4), with no room live. */
+/** Origchat over REST, with no room live: sessions, turns, choices, idempotency, the meta in presence. */
 
 async function story(owner: TestUser, body: Record<string, unknown> = {}) {
   const res = await api("POST", "/api/v1/stories", {
