@@ -52,6 +52,7 @@ import { BackgroundService } from "./services/backgrounds";
 import { CharacterService } from "./services/characters";
 import { CardService } from "./services/cards/cards";
 import { CharacterChatService } from "./services/chat/character-chat";
+import { cardPersona } from "./services/cards/persona";
 import { TurnEngine } from "./services/chat/engine";
 import { META_TTL_SECONDS as ORIGCHAT_META_TTL, OrigchatService } from "./services/chat/origchat";
 import { TurnSerializer } from "./services/chat/serial";
@@ -133,7 +134,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   // A turn's lease outlives the slowest reply the generator timeout allows; a waiting turn may wait that long.
   const turnLease = cfg.LLM_TIMEOUT_SECONDS + 30;
   const chatStore = new ChatStore(db);
-  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger);
+  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger, cardPersona);
   const characterChat = new CharacterChatService(db, chatStore, turnEngine);
   const origchat = new OrigchatService(db, chatStore, turnEngine, presence, new VersionedCache(presence, ORIGCHAT_META_TTL, logger), logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
   const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };

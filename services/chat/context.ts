@@ -23,9 +23,8 @@ export type PersonaFields = Partial<Omit<ReplyContext["character"], "name">>;
 
 /**
  * What a character brings to a reply beyond its name, description and greeting: the
- * Character Card's own fields and its character book. The default brings nothing; the
- * Character Card work plugs its implementation in here (arena.config.ts passes it to
- * TurnEngine), and nothing else in the engine changes.
+ * Character Card's own fields and its character book (services/cards/persona.ts, which
+ * arena.config.ts passes to TurnEngine). The default brings nothing.
  */
 export interface CharacterPersona {
   /** personality, scenario, system_prompt, example_dialogue, post_history_instructions (and description, greeting). */

@@ -69,6 +69,38 @@ describe("the turn engine and the generator", function () {
   }
 
   describe("the runtime context", () => {
+    it("an imported card's persona reaches the generator, and a lore entry only once its key is in the conversation", async () => {
+      const user = await userOn(base);
+      const card = {
+        spec: "chara_card_v2",
+        spec_version: "2.0",
+        data: {
+          name: "Wren",
+          description: "A ferryman of few words.",
+          first_mes: "Step aboard.",
+          personality: "Patient, dry, watchful.",
+          scenario: "A river crossing at dusk.",
+          system_prompt: "You are {{char}}, and you never hurry.",
+          mes_example: "<START>\n{{user}}: Fare?\n{{char}}: One coin.",
+          character_book: {
+            entries: [{ keys: ["glade"], content: "The glade lies past the third bend, where the willows dip.", enabled: true, insertion_order: 1 }],
+          },
+        },
+      };
+      const imported = await api("POST", "/api/v1/characters/import", { base, token: user.token, body: card });
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      const started = await post("/chat/start", user.token, { character_id: imported.body.id });
+      const send = (content: string) => post("/chat/message", user.token, { room_id: started.body.room_id, character_id: imported.body.id, content });
+      assert.equal((await send("Is the water cold?")).status, 200);
+      assert.equal((await send("Where is the glade?")).status, 200);
+      const [first, second] = replyCalls(fake);
+      for (const text of ["Patient, dry, watchful.", "A river crossing at dusk.", "You are Wren, and you never hurry."]) {
+        assert.ok(first!.system.includes(text), `the prompt carries "${text}": ${first!.system}`);
+      }
+      assert.ok(!JSON.stringify(first!.body.messages).includes("third bend"), "no lore before its key is mentioned");
+      assert.ok(JSON.stringify(second!.body.messages).includes("The glade lies past the third bend"), "the lore entry once its key is");
+    });
+
     it("character chat: the character, the start set's intro as a setting memo, the opening and earlier turns as history, the new message last", async () => {
       const user = await userOn(base);
       const { characterId, roomId } = await chatRoom(user.token);

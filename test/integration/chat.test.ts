@@ -21,6 +21,32 @@ const start = (user: TestUser, body: Record<string, unknown>, path = "start") =>
 const send = (user: TestUser, body: Record<string, unknown>) => api("POST", "/api/v1/chat/message", { token: user.token, body });
 
 describe("Character chat", () => {
+  describe("an imported card's character book", () => {
+    it("a lore entry's key in a user message puts the entry in the reply's context (the built-in generator shows what it was given)", async () => {
+      const user = await newUser("lore");
+      const imported = await api("POST", "/api/v1/characters/import", {
+        token: user.token,
+        body: {
+          spec: "chara_card_v2",
+          spec_version: "2.0",
+          data: {
+            name: "Wren",
+            first_mes: "Step aboard.",
+            character_book: { entries: [{ keys: ["Glade"], content: "The glade lies past the third bend.", enabled: true, insertion_order: 1 }] },
+          },
+        },
+      });
+      assert.equal(imported.status, 201, JSON.stringify(imported.body));
+      const room = (await start(user, { character_id: imported.body.id })).body.room_id;
+      const quiet = await send(user, { room_id: room, character_id: imported.body.id, content: "Is the water cold?" });
+      assert.equal(quiet.status, 200);
+      assert.doesNotMatch(quiet.body.character_message.text, /third bend/);
+      const asked = await send(user, { room_id: room, character_id: imported.body.id, content: "Take me to the glade, please." });
+      assert.equal(asked.status, 200);
+      assert.match(asked.body.character_message.text, /The glade lies past the third bend\./);
+    });
+  });
+
   describe("POST /chat/start and /chat/start-new", () => {
     it("a first start opens a room with the greeting; a second start reuses it; start-new always opens another (201)", async () => {
       const user = await newUser("chat");
