@@ -116,6 +116,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     dm: cfg.RATE_LIMIT_DM_PER_MINUTE,
     character: cfg.RATE_LIMIT_CHARACTERS_PER_MINUTE,
     say: cfg.RATE_LIMIT_SAY_PER_MINUTE,
+    turn: cfg.RATE_LIMIT_CHAT_TURNS_PER_MINUTE,
   });
   const { tokens, sessions, accounts, emailFlows, outbox, directory, adminUsers } = createAccountServices(cfg, db, presence, logger);
   const backgrounds = new BackgroundService(db);
@@ -134,7 +135,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   // A turn's lease outlives the slowest reply the generator timeout allows; a waiting turn may wait that long.
   const turnLease = cfg.LLM_TIMEOUT_SECONDS + 30;
   const chatStore = new ChatStore(db);
-  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger, cardPersona);
+  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger, writeLimits, cardPersona);
   const characterChat = new CharacterChatService(db, chatStore, turnEngine);
   const origchat = new OrigchatService(db, chatStore, turnEngine, presence, new VersionedCache(presence, ORIGCHAT_META_TTL, logger), logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
   const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };

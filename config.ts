@@ -69,6 +69,7 @@ const schema = z.object({
   RATE_LIMIT_DM_PER_MINUTE: int(1).default(120),
   RATE_LIMIT_CHARACTERS_PER_MINUTE: int(1).default(20),
   RATE_LIMIT_SAY_PER_MINUTE: int(1).default(60),
+  RATE_LIMIT_CHAT_TURNS_PER_MINUTE: int(1).default(60),
   RATE_LIMIT_HEARTBEAT_PER_MINUTE: int(1).default(600),
 
   PAYMENT_PROVIDER: z.enum(["sandbox"]).default("sandbox"),

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 
 /** The writes a user is metered on (configured per minute). */
-export type WriteKind = "dm" | "character" | "say";
+export type WriteKind = "dm" | "character" | "say" | "turn";
 
 export class WriteLimited extends Error {
   constructor(
@@ -15,8 +15,9 @@ export class WriteLimited extends Error {
 }
 
 /**
- * Per-user budgets for writes that reach other people (direct messages, world chat)
- * or the database (characters), whichever edge they come through. With Redis the
+ * Per-user budgets for writes that reach other people (direct messages, world chat),
+ * the database (characters) or the text generator (chat turns), whichever edge they
+ * come through. With Redis the
  * counters are shared by every process; a Redis that does not answer falls back to
  * this process's own counters rather than to no limit at all.
  */
@@ -29,7 +30,7 @@ export class WriteLimits {
       if (!redis) return new RateLimiterMemory(options);
       return new RateLimiterRedis({ ...options, storeClient: redis, rejectIfRedisNotReady: true, insuranceLimiter: new RateLimiterMemory(options) });
     };
-    this.limiters = { dm: build("dm"), character: build("character"), say: build("say") };
+    this.limiters = { dm: build("dm"), character: build("character"), say: build("say"), turn: build("turn") };
   }
 
   /** Spends one unit of `userId`'s budget for `kind`; throws WriteLimited when it is spent. */

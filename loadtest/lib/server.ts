@@ -28,6 +28,7 @@ export const BENCH_LIMITS: Record<string, string> = {
   RATE_LIMIT_DM_PER_MINUTE: "100000000",
   RATE_LIMIT_CHARACTERS_PER_MINUTE: "100000000",
   RATE_LIMIT_SAY_PER_MINUTE: "100000000",
+  RATE_LIMIT_CHAT_TURNS_PER_MINUTE: "100000000",
 };
 
 /** Production-like settings every benchmarked product server shares. */

@@ -11,6 +11,8 @@ import type { ChoiceView, EventView, Settings, SettingsPatch, TurnInput } from "
 import type { TurnSerializer } from "./serial";
 import { assertKnownSettings, effectiveSettings, patchValues } from "./settings";
 import { pendingAfter, type ChatStore, type NewEvent, type StoredEvent, type TurnRoom } from "./store";
+import type { WriteLimits } from "../../infra/write-limits";
+import { spendWrite } from "../write-budget";
 
 /** A turn as a caller asks for it, whichever edge it came through. */
 export interface PlayRequest {
@@ -78,6 +80,7 @@ export class TurnEngine {
     private readonly serial: TurnSerializer,
     private readonly presence: Presence,
     private readonly logger: Logger,
+    private readonly limits: WriteLimits,
     private readonly persona: CharacterPersona = NO_PERSONA,
   ) {}
 
@@ -86,6 +89,8 @@ export class TurnEngine {
   async play(req: PlayRequest, hooks: TurnHooks = {}): Promise<TurnOutcome> {
     assertKnownSettings(req.settingsPatch);
     if (!isUuid(req.roomId)) throw notFound(resourceOf(req.kind));
+    // Every turn asks the generator for a reply, which may cost money: each user has a budget of them.
+    await spendWrite(this.limits, "turn", req.userId);
     return this.serial.run(req.roomId, () => this.playNow(req, hooks));
   }
 

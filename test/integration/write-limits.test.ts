@@ -5,12 +5,17 @@ import { eventually } from "../support/eventually";
 import { startServerProcess, type ServerProcess } from "../support/process";
 
 /** Per-user budgets for writes that reach other people or the database, over every edge. */
-describe("write limits (spawned server: 3 DMs, 2 characters, 2 say lines per minute)", function () {
+describe("write limits (spawned server: 3 DMs, 2 characters, 2 say lines, 2 chat turns per minute)", function () {
   this.timeout(60_000);
   let srv: ServerProcess;
 
   before(async () => {
-    srv = await startServerProcess({ RATE_LIMIT_DM_PER_MINUTE: "3", RATE_LIMIT_CHARACTERS_PER_MINUTE: "2", RATE_LIMIT_SAY_PER_MINUTE: "2" });
+    srv = await startServerProcess({
+      RATE_LIMIT_DM_PER_MINUTE: "3",
+      RATE_LIMIT_CHARACTERS_PER_MINUTE: "2",
+      RATE_LIMIT_SAY_PER_MINUTE: "2",
+      RATE_LIMIT_CHAT_TURNS_PER_MINUTE: "2",
+    });
   });
   after(async () => {
     await srv?.stop();
@@ -90,5 +95,20 @@ describe("write limits (spawned server: 3 DMs, 2 characters, 2 say lines per min
     } finally {
       await zone.leave();
     }
+  });
+
+  it("chat turns past the budget are 429 and ask the generator for nothing more", async () => {
+    const player = await user();
+    const hero = await api("POST", "/api/v1/characters", { base: srv.url, token: player.token, body: { name: "Talkative" } });
+    const started = await api("POST", "/api/v1/chat/start", { base: srv.url, token: player.token, body: { character_id: hero.body.id } });
+    const say = (content: string) =>
+      api("POST", "/api/v1/chat/message", { base: srv.url, token: player.token, body: { room_id: started.body.room_id, character_id: hero.body.id, content } });
+    assert.equal((await say("one")).status, 200);
+    assert.equal((await say("two")).status, 200);
+    const limited = await say("three");
+    assert.equal(limited.status, 429);
+    assert.equal(limited.body.code, "rate_limited");
+    const listed = await api("GET", `/api/v1/chat/rooms/${started.body.room_id}/messages`, { base: srv.url, token: player.token });
+    assert.ok(!listed.body.items.some((e: { text: string }) => e.text === "three"), "the refused turn stored nothing");
   });
 });

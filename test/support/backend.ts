@@ -94,6 +94,7 @@ export const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_DM_PER_MINUTE: "100000",
   RATE_LIMIT_CHARACTERS_PER_MINUTE: "100000",
   RATE_LIMIT_SAY_PER_MINUTE: "100000",
+  RATE_LIMIT_CHAT_TURNS_PER_MINUTE: "100000",
   // Short enough that a test can watch a dropped seat expire and a periodic save land.
   WORLD_RECONNECT_SECONDS: "2",
   WORLD_SAVE_INTERVAL: "1",

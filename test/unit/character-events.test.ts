@@ -27,7 +27,7 @@ describe("character.created on the event bus", () => {
     new BackgroundService(db),
     { DEFAULT_CHARACTER_CLASS: "adventurer", WORLD_ZONE_ID: "starter", CHARACTER_CACHE_TTL: 60 },
     logger,
-    new WriteLimits(undefined, { dm: 100, character: 100, say: 100 }),
+    new WriteLimits(undefined, { dm: 100, character: 100, say: 100, turn: 100 }),
   );
   let claims: AuthClaims;
 
