@@ -44,3 +44,26 @@ export const rateLimited = (retryAfterSeconds: number) =>
   new DomainError(429, "rate_limited", "Too many requests; try again later.", undefined, {
     "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
   });
+
+/**
+ * A dependency (database, presence) is down or did not answer in time: nothing was done,
+ * and the same request may be retried after `Retry-After` seconds.
+ */
+export const serviceUnavailable = (dependency: string, retryAfterSeconds = 2) =>
+  new DomainError(503, "service_unavailable", `The ${dependency} is unavailable; try again shortly.`, undefined, {
+    "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
+
+/**
+ * The database lost its connection while committing: the write may or may not have been
+ * stored. A retry with the same idempotency key (a message's `client_msg_id`) returns
+ * the stored result if there is one.
+ */
+export const outcomeUnknown = (retryAfterSeconds = 2) =>
+  new DomainError(
+    503,
+    "outcome_unknown",
+    "The database connection was lost while committing; the change may have been stored. Retry with the same idempotency key.",
+    undefined,
+    { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  );
