@@ -72,6 +72,7 @@ import { SandboxCheckout } from "./services/payments/sandbox";
 import { WebhookService } from "./services/payments/webhook";
 import { QuickCreate } from "./services/quick-create";
 import { StoryEngagement } from "./services/stories/engagement";
+import { AbandonedJobs } from "./services/stories/abandoned-jobs";
 import { CharacterExtraction } from "./services/stories/extraction";
 import { StoryGeneration } from "./services/stories/generation";
 import { StoryService } from "./services/stories/stories";
@@ -164,6 +165,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const storyEngagement = new StoryEngagement(db);
   const storyGeneration = new StoryGeneration(db, generator, notifications, logger);
   const extraction = new CharacterExtraction(db, presence, generator, notifications, logger);
+  const abandonedJobs = new AbandonedJobs(storyGeneration, extraction, logger, cfg.STORY_JOB_ABANDON_SECONDS);
   const mounts: Mount[] = [
     authRoutes({ accounts, sessions, emailFlows, rateLimiter, limitPerMinute: cfg.RATE_LIMIT_AUTH_PER_MINUTE, loginsPerMinute: cfg.RATE_LIMIT_LOGIN_PER_MINUTE }),
     userRoutes(accounts, directory),
@@ -237,6 +239,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         await traffic.stop();
       });
       server.onShutdown(async () => {
+        await abandonedJobs.stop();
         await extraction.stop();
         redis?.disconnect();
         await outbox.stop();
@@ -262,6 +265,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         logger.warn("PAYMENT_PROVIDER=sandbox in production: its checkout page credits points without charging anyone");
       }
       await extraction.start();
+      abandonedJobs.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

@@ -80,6 +80,7 @@ const schema = z.object({
   LLM_MODEL: z.string().optional(),
   LLM_TIMEOUT_SECONDS: int(1, 3600).default(120),
   GENERATOR_PACE_MS: int(0, 1000).default(15),
+  STORY_JOB_ABANDON_SECONDS: int(3, 86_400).default(120),
   ONLINE_TTL: int(1).default(60),
   METRICS_TOKEN: z.string().min(8).optional(),
   /** Unset: on outside production (see loadConfig). */

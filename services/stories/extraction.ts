@@ -21,6 +21,8 @@ const MIRROR_TTL_SECONDS = 3600;
 /** Every process listens here, so a cancel reaches the job's task wherever it runs. */
 const CANCEL_CHANNEL = "story-extraction.cancel";
 
+const ABANDONED = "The server running the job stopped before it finished.";
+
 interface Mirror {
   story_id: string;
   /** The story's owner: who, with admins, may read the job. */
@@ -123,6 +125,38 @@ export class CharacterExtraction {
     await this.mirror(job, story.ownerId);
     await this.announce(job);
     return { status: "cancelled" };
+  }
+
+  /** Renews the lease of the jobs this process runs, so that no sweep takes them for abandoned. */
+  async touchRunning(): Promise<void> {
+    if (this.running.size === 0) return;
+    await this.db.manager.query(
+      `UPDATE story_extraction_jobs SET updated_at = now() WHERE id = ANY($1::uuid[]) AND status = 'in_progress'`,
+      [[...this.running.keys()]],
+    );
+  }
+
+  /**
+   * Ends as `error` the jobs whose process died mid-task: in progress and not touched for
+   * `olderThanSeconds` (a live process renews its jobs more often than that). Their
+   * mirrors and their owners are told, as for any other outcome.
+   */
+  async failAbandoned(olderThanSeconds: number): Promise<number> {
+    const rows: { id: string; story_id: string; owner_id: string; story_owner_id: string }[] = await this.db.manager.query(
+      `WITH swept AS (
+         UPDATE story_extraction_jobs SET status = 'error', error = $2, updated_at = now()
+          WHERE status = 'in_progress' AND updated_at < now() - make_interval(secs => $1)
+          RETURNING id, story_id, owner_id)
+       SELECT swept.id, swept.story_id, swept.owner_id, COALESCE(stories.owner_id, swept.owner_id) AS story_owner_id
+         FROM swept LEFT JOIN stories ON stories.id = swept.story_id`,
+      [olderThanSeconds, ABANDONED],
+    );
+    for (const row of rows) {
+      const job = Object.assign(new StoryExtractionJob(), { id: row.id, storyId: row.story_id, ownerId: row.owner_id, status: "error", resultCount: null, error: ABANDONED });
+      await this.mirror(job, row.story_owner_id);
+      await this.announce(job).catch((err: unknown) => this.logger.warn({ err, jobId: row.id }, "abandoned job not announced"));
+    }
+    return rows.length;
   }
 
   private async work(job: StoryExtractionJob, story: Story, controller: AbortController): Promise<void> {

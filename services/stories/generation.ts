@@ -21,6 +21,8 @@ export type GenerationEvent =
 
 export type GenerationSink = (event: GenerationEvent) => void;
 
+const ABANDONED = "The server running the generation stopped before it finished.";
+
 /**
  * Streamed story generation. The job row is written (queued) before the stream opens,
  * moves to generating, then to exactly one of completed, failed or cancelled, each move
@@ -28,6 +30,9 @@ export type GenerationSink = (event: GenerationEvent) => void;
  * is saved as a private story of its owner. The owner's inbox hears of every move.
  */
 export class StoryGeneration {
+  /** Jobs this process is running: their lease is renewed by `touchRunning`. */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly db: Database,
     private readonly generator: Generator,
@@ -58,6 +63,7 @@ export class StoryGeneration {
    */
   async run(job: StoryGenerationJob, send: GenerationSink, signal: AbortSignal): Promise<void> {
     send({ event: "job", data: { job_id: job.id, status: "queued" } });
+    this.running.add(job.id);
     try {
       if (!(await this.move(job, ["queued"], "generating"))) return;
       send({ event: "status", data: { status: "generating" } });
@@ -79,7 +85,39 @@ export class StoryGeneration {
         this.logger.error({ err: e, jobId: job.id }, "generation job not marked failed"),
       );
       send({ event: "error", data: { code, message } });
+    } finally {
+      this.running.delete(job.id);
     }
+  }
+
+  /** Renews the lease of the jobs this process runs, so that no sweep takes them for abandoned. */
+  async touchRunning(): Promise<void> {
+    if (this.running.size === 0) return;
+    await this.db.manager.query(
+      `UPDATE story_generation_jobs SET updated_at = now() WHERE id = ANY($1::uuid[]) AND status IN ('queued', 'generating')`,
+      [[...this.running]],
+    );
+  }
+
+  /**
+   * Fails the jobs whose process died before it could record an outcome: still queued or
+   * generating, and not touched for `olderThanSeconds` (a live process renews its jobs
+   * more often than that). Their owners hear of it.
+   */
+  async failAbandoned(olderThanSeconds: number): Promise<number> {
+    const rows: { id: string; owner_id: string }[] = await this.db.manager.query(
+      `WITH swept AS (
+         UPDATE story_generation_jobs SET status = 'failed', error_code = 'abandoned', error_message = $2, updated_at = now()
+          WHERE status IN ('queued', 'generating') AND updated_at < now() - make_interval(secs => $1)
+          RETURNING id, owner_id)
+       SELECT id, owner_id FROM swept`,
+      [olderThanSeconds, ABANDONED],
+    );
+    for (const row of rows) {
+      const job = Object.assign(new StoryGenerationJob(), { id: row.id, ownerId: row.owner_id, storyId: null });
+      await this.announce(job, "failed", "abandoned").catch((err: unknown) => this.logger.warn({ err, jobId: row.id }, "abandoned job not announced"));
+    }
+    return rows.length;
   }
 
   /** The job, for its owner only. */
