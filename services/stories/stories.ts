@@ -18,6 +18,9 @@ import {
   type UpdateStoryInput,
 } from "./schemas";
 
+/** Containment, not `= ANY`: only this form can be answered from the GIN index on tags. */
+export const STORY_TAG_CONDITION = "s.tags @> ARRAY[:tag]::text[]";
+
 /** Stories: writing, the public catalogue and one's own, reading under the private guard, edits, soft delete. */
 export class StoryService {
   constructor(
@@ -47,7 +50,7 @@ export class StoryService {
     if (query.scope === "mine") qb.andWhere("s.owner_id = :owner", { owner: claims.userId });
     else qb.andWhere("s.is_public");
     if (query.q) qb.andWhere("(s.title ILIKE :pattern ESCAPE '\\' OR s.summary ILIKE :pattern ESCAPE '\\')", { pattern: likeContains(query.q) });
-    if (query.tag) qb.andWhere(":tag = ANY(s.tags)", { tag: query.tag });
+    if (query.tag) qb.andWhere(STORY_TAG_CONDITION, { tag: query.tag });
     const [rows, total] = await qb.orderBy("s.created_at", "DESC").addOrderBy("s.id", "ASC").take(query.limit).skip(query.offset).getManyAndCount();
     return page(await this.views(rows), total, query);
   }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Client } from "pg";
 import { PAIR_HISTORY_SQL } from "../../services/messages";
 import { PUBLIC_TAG_CONDITION } from "../../services/characters";
+import { STORY_TAG_CONDITION } from "../../services/stories/stories";
 import { server } from "../support/server";
 
 /**
@@ -27,7 +28,10 @@ describe("query plans on Postgres", function () {
     await pg.query(`INSERT INTO characters (owner_id, name, class, zone_id, is_public, tags)
       SELECT (SELECT id FROM users WHERE username = 'plan_1'), 'Hero ' || i, 'adventurer', 'starter', true, ARRAY['tag' || (i % 500)]
       FROM generate_series(1, 20000) i`);
-    await pg.query("ANALYZE users; ANALYZE messages; ANALYZE characters");
+    await pg.query(`INSERT INTO stories (owner_id, title, content, tags, is_public)
+      SELECT (SELECT id FROM users WHERE username = 'plan_1'), 'Tale ' || i, 'Once.', ARRAY['tag' || (i % 500)], true
+      FROM generate_series(1, 20000) i`);
+    await pg.query("ANALYZE users; ANALYZE messages; ANALYZE characters; ANALYZE stories");
   });
 
   after(async () => {
@@ -46,5 +50,11 @@ describe("query plans on Postgres", function () {
     const sql = `SELECT c.id FROM characters c WHERE c.is_public AND ${PUBLIC_TAG_CONDITION.replace(":tag", "$1")}`;
     const text = await plan(sql, ["tag42"]);
     assert.match(text, /"Index Name":"characters_tags"/, text);
+  });
+
+  it("the stories' tag filter is answered from the GIN index on tags", async () => {
+    const sql = `SELECT s.id FROM stories s WHERE s.deleted_at IS NULL AND s.is_public AND ${STORY_TAG_CONDITION.replace(":tag", "$1")}`;
+    const text = await plan(sql, ["tag42"]);
+    assert.match(text, /"Index Name":"stories_tags"/, text);
   });
 });
