@@ -152,6 +152,30 @@ describe("accounts: administration", () => {
     }
   });
 
+  it("logins with the old password racing a password change never leave a working session behind", async () => {
+    for (let round = 0; round < 3; round++) {
+      const user = await newUser("pwrace");
+      const logins = Array.from({ length: 12 }, (_, i) =>
+        new Promise((r) => setTimeout(r, i * 3)).then(() => login(user.username, user.password)),
+      );
+      const change = new Promise((r) => setTimeout(r, 15)).then(() =>
+        api("PUT", "/api/v1/users/me/password", { token: user.token, body: { current_password: user.password, new_password: "another-horse-2" } }),
+      );
+      const [results, changed] = await Promise.all([Promise.all(logins), change]);
+      assert.equal(changed.status, 204);
+      for (const res of results) {
+        if (res.status !== 200) {
+          assert.equal(res.body.code, "invalid_credentials");
+          continue;
+        }
+        assert.equal((await api("GET", "/api/v1/users/me", { token: res.body.access_token })).status, 401, "an access token from the old password outlived the change");
+        const refresh = await api("POST", "/api/v1/auth/refresh", { body: { refresh_token: res.body.refresh_token } });
+        assert.equal(refresh.status, 401, "a refresh token from the old password outlived the change");
+      }
+      assert.equal((await api("GET", "/api/v1/users/me", { token: user.token })).status, 200, "the session that changed the password goes on");
+    }
+  });
+
   it("taking a role away ends the user's sessions at once, so the old token's rights end with it", async () => {
     const admin = await adminUser();
     const demoted = await userWithRoles("demoted", ["admin"]);

@@ -126,6 +126,7 @@ describe("room joins honour the routing key", () => {
       } catch (err) {
         const e = err as { code?: number; message?: string };
         assert.equal(e.code, 500, failIn);
+        assert.equal(e.message, "internal_error", failIn);
         assert.doesNotMatch(String(e.message), /secret|SELECT|stack/i, failIn);
       }
     }
