@@ -10,20 +10,21 @@ import type { ServerProcess } from "../support/process";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** How a careful client saw one answer it had to retry. */
-interface Refusal {
+/** One request of a careful client: what it was answered, and how long that took. */
+interface Attempt {
   status: number;
   code?: string;
   retryAfter: string | null;
+  started: number;
   ms: number;
 }
 
 /**
  * A careful client's send: retries with the same client_msg_id until it is acknowledged
- * (201, or 200 for a repeat), recording every refusal. Gives up on a request after 5 s,
+ * (201, or 200 for a repeat), recording every attempt. Gives up on a request after 5 s,
  * as a client would; a request that hangs that long is recorded with status 0.
  */
-async function sendCarefully(base: string, from: Player, to: Player, content: string, refusals: Refusal[]): Promise<string> {
+async function sendCarefully(base: string, from: Player, to: Player, content: string, attempts: Attempt[]): Promise<string> {
   const clientMsgId = crypto.randomUUID();
   for (;;) {
     const started = Date.now();
@@ -35,10 +36,10 @@ async function sendCarefully(base: string, from: Player, to: Player, content: st
         signal: AbortSignal.timeout(5000),
       });
       const body = (await res.json()) as { code?: string };
+      attempts.push({ status: res.status, code: body.code, retryAfter: res.headers.get("retry-after"), started, ms: Date.now() - started });
       if (res.status === 201 || res.status === 200) return clientMsgId;
-      refusals.push({ status: res.status, code: body.code, retryAfter: res.headers.get("retry-after"), ms: Date.now() - started });
     } catch {
-      refusals.push({ status: 0, retryAfter: null, ms: Date.now() - started });
+      attempts.push({ status: 0, retryAfter: null, started, ms: Date.now() - started });
     }
     await sleep(100);
   }
@@ -98,12 +99,12 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     });
     inbox.onMessage("*", () => {});
 
-    const refusals: Refusal[] = [];
+    const attempts: Attempt[] = [];
     const acked: { id: string; at: number }[] = [];
     let sending = true;
     const senders = nodes.map(async (node, i) => {
       for (let n = 0; sending; n++) {
-        const id = await sendCarefully(node.url, sender, recipient, `m${i}-${n}`, refusals);
+        const id = await sendCarefully(node.url, sender, recipient, `m${i}-${n}`, attempts);
         acked.push({ id, at: Date.now() });
         await sleep(40);
       }
@@ -111,6 +112,7 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
 
     await sleep(1500);
     const readyz: { status: number; ms: number }[] = [];
+    const killed = Date.now();
     const back = await outage(3000, async () => {
       await sleep(300);
       for (const node of nodes) {
@@ -124,6 +126,10 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     sending = false;
     await Promise.all(senders);
 
+    const duringOutage = attempts.filter((r) => r.started >= killed && r.started < back);
+    assert.ok(duringOutage.length > 0, "the senders kept trying during the outage");
+    for (const r of duringOutage) assert.ok(r.ms < 1000, `a request during the outage is answered within a second: ${JSON.stringify(r)}`);
+    const refusals = attempts.filter((r) => r.status !== 201 && r.status !== 200);
     assert.ok(refusals.length > 0, "the outage was seen by the senders");
     for (const r of refusals) {
       assert.equal(r.status, 503, `every refusal is 503, not a hang (0) or a 500: ${JSON.stringify(r)}`);
@@ -142,7 +148,7 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     assert.equal(stored.length, acked.length, "as many messages stored as acknowledged");
     assert.deepEqual(new Set(stored), new Set(acked.map((m) => m.id)));
     // Delivered: a last message makes the inbox catch up on whatever a lost signal left out; none twice.
-    acked.push({ id: await sendCarefully(a!.url, sender, recipient, "last", refusals), at: Date.now() });
+    acked.push({ id: await sendCarefully(a!.url, sender, recipient, "last", attempts), at: Date.now() });
     await eventually(() => acked.every((m) => delivered.has(m.id)), "every acknowledged message delivered to the inbox");
     assert.deepEqual([...delivered.values()].filter((n) => n !== 1), [], "no message delivered twice");
 
