@@ -113,11 +113,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const logger = createLogger(cfg.LOG_LEVEL);
   const db = new Database(cfg, logger);
   const connections = cfg.REDIS_URL ? new RedisConnections(cfg.REDIS_URL, { commandTimeoutMs: cfg.REDIS_COMMAND_TIMEOUT_MS }, logger) : undefined;
-  const { presence: matchmakingPresence, driver, registry: listings } = createPresence(connections, logger);
+  const { presence: sharedPresence, matchmakerPresence, driver, registry: listings } = createPresence(connections, logger);
   const registry = listings && connections ? new ProcessRegistry(listings, connections, logger, PROCESS_CHECK_MS) : undefined;
-  const revocationHub = new RevocationHub(matchmakingPresence);
-  // Services get presence whose outages are the 503 domain error; Colyseus keeps its own.
-  const presence = failFastPresence(matchmakingPresence);
+  const revocationHub = new RevocationHub(sharedPresence);
+  // Services get presence whose outages are the 503 domain error; the matchmaker gets its own view.
+  const presence = failFastPresence(sharedPresence);
   const redis = connections?.create("limits");
   const events = new EventBus(presence);
   const metrics = new Metrics();
@@ -202,7 +202,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
 
   return config({
     options: {
-      presence: matchmakingPresence,
+      presence: matchmakerPresence,
       driver,
       publicAddress: cfg.PUBLIC_ADDRESS,
       logger,
@@ -234,7 +234,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },
-            { name: "presence", check: () => pingPresence(matchmakingPresence) },
+            { name: "presence", check: () => pingPresence(sharedPresence) },
           ],
         },
         mounts,

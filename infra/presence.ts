@@ -3,7 +3,7 @@ import { RedisDriver } from "@colyseus/redis-driver";
 import type { Redis } from "ioredis";
 import { RedisPresence } from "@colyseus/redis-presence";
 import type { Logger } from "./logger";
-import type { RedisConnections } from "./redis";
+import { isRedisOutage, type RedisConnections } from "./redis";
 
 /**
  * The one place that decides between in-process presence and Redis. Everything that
@@ -14,14 +14,45 @@ import type { RedisConnections } from "./redis";
 export function createPresence(
   connections: RedisConnections | undefined,
   logger: Logger,
-): { presence: Presence; driver: matchMaker.MatchMakerDriver; registry?: ArbitratingRedisDriver } {
+): {
+  presence: Presence;
+  /** The same presence as Colyseus's matchmaker gets it (see `quietWrites`). */
+  matchmakerPresence: Presence;
+  driver: matchMaker.MatchMakerDriver;
+  registry?: ArbitratingRedisDriver;
+} {
   if (connections) {
-    const presence = new TavernRedisPresence(connections.create("presence"));
+    const publisher = connections.create("presence");
+    const presence = new TavernRedisPresence(publisher);
+    connections.adopt("presence", publisher, { failFast: true });
     connections.adopt("presence-subscriber", presence.subscriber, { failFast: false });
     const driver = new ArbitratingRedisDriver(connections.create("driver"), logger);
-    return { presence, driver, registry: driver };
+    return { presence, matchmakerPresence: quietWrites(presence), driver, registry: driver };
   }
-  return { presence: new LocalPresence(), driver: new LocalDriver() };
+  const presence = new LocalPresence();
+  return { presence, matchmakerPresence: presence, driver: new LocalDriver() };
+}
+
+/** The writes Colyseus's matchmaker issues without awaiting them (process stats, IPC requests and replies). */
+const UNAWAITED_WRITES = new Set<string | symbol>(["hset", "publish"]);
+
+/**
+ * Presence for the matchmaker: while Redis is down, the writes it fires and forgets
+ * resolve instead of rejecting. The write is lost either way (the registry re-registers
+ * the process when Redis is back, an IPC request times out); a rejection would only
+ * print an unhandled-rejection stack per write.
+ */
+function quietWrites(presence: Presence): Presence {
+  return new Proxy(presence, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (!UNAWAITED_WRITES.has(property) || typeof value !== "function") return value;
+      return (...args: unknown[]) =>
+        (value.apply(target, args) as Promise<unknown>).catch((err: unknown) => {
+          if (!isRedisOutage(err)) throw err;
+        });
+    },
+  });
 }
 
 /** RedisPresence with its subscriber connection in reach, so that it can be adopted. */
@@ -81,6 +112,16 @@ export class ArbitratingRedisDriver extends RedisDriver {
     private readonly logger: Logger,
   ) {
     super(redis);
+  }
+
+  /** Called unawaited when a room is disposed: while Redis is down the listing is dropped with the registry's next restore. */
+  async remove(roomId: string): Promise<boolean> {
+    try {
+      return await super.remove(roomId);
+    } catch (err) {
+      if (isRedisOutage(err)) return false;
+      throw err;
+    }
   }
 
   async insert(room: IRoomCache): Promise<boolean> {

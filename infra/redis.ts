@@ -73,14 +73,17 @@ export class RedisConnections {
   }
 
   /**
-   * Takes charge of a connection created elsewhere (RedisPresence's pair). A subscriber
+   * Takes charge of a connection created elsewhere (RedisPresence's pair), or again of
+   * one whose user added its own error listener. A subscriber
    * connection is not fail-fast: SUBSCRIBE and UNSUBSCRIBE issued while Redis is away
    * wait for it, rather than leaving the process listening to the wrong channels.
    */
   adopt(name: string, client: Redis, { failFast }: { failFast: boolean }): void {
-    this.clients.set(client, name);
+    // Whatever logged its errors before (RedisPresence warns on every reconnection attempt) gives way.
     client.removeAllListeners("error");
     client.on("error", (err: Error) => this.down(name, err));
+    if (this.clients.has(client)) return;
+    this.clients.set(client, name);
     client.on("close", () => this.down(name));
     client.on("ready", () => {
       if (failFast) client.options.enableOfflineQueue = false;
@@ -120,7 +123,8 @@ export class RedisConnections {
   private down(name: string, err?: Error) {
     if (this.outageSince !== undefined || this.closing) return;
     this.outageSince = Date.now();
-    this.logger.error({ err, connection: name }, "Redis unavailable: requests that need it answer 503 until it is back");
+    // The cause without a stack: it is the same few lines for every outage.
+    this.logger.error({ connection: name, cause: err?.message ?? "connection closed" }, "Redis unavailable: requests that need it answer 503 until it is back");
   }
 
   private up(name: string) {
