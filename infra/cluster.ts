@@ -20,8 +20,8 @@ const MISSES_TO_FORGET = 2;
  * reconnection, and on a periodic check that notices the process missing, the process
  * registers itself again and re-inserts the listings of its live rooms. Insertion
  * arbitrates as at creation: if meanwhile another process created the room of the same
- * key (same id), that room wins and this one is closed with 4010 (`MAY_TRY_RECONNECT`),
- * so that its clients join again and land in the winner: one live room per key.
+ * key (same id), that room wins and this one is closed with 4001 as at a shutdown (its
+ * clients join again, docs/realtime.md) and land in the winner: one live room per key.
  *
  * The same check sweeps processes that no longer listen on their matchmaking channel
  * (killed, or cut off): they and their listings are removed, as the driver does on a
@@ -101,7 +101,7 @@ export class ProcessRegistry {
       } else if ((await this.driver.ownerOf(room.roomId)) !== self) {
         // Created again elsewhere while this one was unlisted: the listed one is the key's room.
         closed++;
-        void room.disconnect(CloseCode.MAY_TRY_RECONNECT);
+        void room.disconnect(CloseCode.SERVER_SHUTDOWN);
       }
     }
     this.logger.info({ process_id: self, restored, closed }, "registered again in matchmaking (Redis had forgotten this process)");

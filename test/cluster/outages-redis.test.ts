@@ -90,7 +90,12 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
 
   it("DMs flowing through both processes: 503 with Retry-After at once while Redis is down, sends again within seconds after, none lost or doubled", async () => {
     const [a, b] = nodes;
-    const [sender, recipient] = await Promise.all([newPlayer(a!.url, clusterName("rs")), newPlayer(b!.url, clusterName("rr"))]);
+    const [sender, recipient, bystander] = await Promise.all([newPlayer(a!.url, clusterName("rs")), newPlayer(b!.url, clusterName("rr")), newPlayer(a!.url, clusterName("rb"))]);
+    const bystanderInbox = await connect(a!, bystander.token).joinOrCreate("inbox", {});
+    rooms.push(bystanderInbox);
+    const roomErrors: { code: string; retry_after?: number }[] = [];
+    bystanderInbox.onMessage("error", (e: { code: string; retry_after?: number }) => roomErrors.push(e));
+    bystanderInbox.onMessage("*", () => {});
     const inbox = await connect(b!, recipient.token).joinOrCreate("inbox", {});
     rooms.push(inbox);
     const delivered = new Map<string, number>();
@@ -112,6 +117,7 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
 
     await sleep(1500);
     const readyz: { status: number; ms: number }[] = [];
+    const joins: { status: number; code?: string; ms: number }[] = [];
     const killed = Date.now();
     const back = await outage(3000, async () => {
       await sleep(300);
@@ -119,7 +125,17 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
         const started = Date.now();
         const res = await fetch(`${node.url}/readyz`, { signal: AbortSignal.timeout(5000) });
         readyz.push({ status: res.status, ms: Date.now() - started });
+        const joinStarted = Date.now();
+        const join = await fetch(`${node.url}/matchmake/joinOrCreate/inbox`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${bystander.token}`, "content-type": "application/json" },
+          body: "{}",
+          signal: AbortSignal.timeout(5000),
+        });
+        joins.push({ status: join.status, code: ((await join.json()) as { code?: string }).code, ms: Date.now() - joinStarted });
       }
+      bystanderInbox.send("dm", { recipient_id: sender.id, content: "during the outage", client_msg_id: crypto.randomUUID() });
+      await eventually(() => roomErrors.length > 0, "the room's answer to a message sent during the outage", 1000);
     });
     const firstAfter = await eventually(() => acked.find((m) => m.at > back), "a send acknowledged after Redis is back", 10_000);
     await sleep(1500);
@@ -141,6 +157,13 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
       assert.equal(r.status, 503, "/readyz says not ready while Redis is down");
       assert.ok(r.ms < 1000, `/readyz answers at once: ${r.ms} ms`);
     }
+    for (const j of joins) {
+      assert.equal(j.status, 503, `a join during the outage is refused 503: ${JSON.stringify(j)}`);
+      assert.equal(j.code, "service_unavailable");
+      assert.ok(j.ms < 1000, `a join is refused at once: ${j.ms} ms`);
+    }
+    assert.equal(roomErrors[0]!.code, "service_unavailable", "a room message that needs Redis is answered service_unavailable");
+    assert.ok(roomErrors[0]!.retry_after! >= 1);
     assert.ok(firstAfter.at - back < 5000, `sends succeed again within seconds: ${firstAfter.at - back} ms`);
 
     // Stored: each acknowledged message exactly once, nothing unacknowledged besides.
