@@ -37,7 +37,7 @@ import { PresenceLocks } from "./infra/locks";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { SandboxProvider } from "./infra/payments/sandbox";
-import { ProcessRegistry } from "./infra/cluster";
+import { ProcessRegistry } from "./infra/process-registry";
 import { createPresence, pingPresence } from "./infra/presence";
 import { assertRedisKeepsKeys, RedisConnections } from "./infra/redis";
 import { WriteLimits } from "./infra/write-limits";
