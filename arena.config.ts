@@ -1,10 +1,9 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
-import { defineRoom, matchMaker } from "@colyseus/core";
+import { defineRoom, matchMaker, type RegisteredHandler } from "@colyseus/core";
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
-import { Redis } from "ioredis";
 import { ConfigError, type Config } from "./config";
 import { API_BASE, mountHttp, startLog, type Mount } from "./http";
 import { InFlight, installFrontDoor } from "./http/front-door";
@@ -38,14 +37,16 @@ import { PresenceLocks } from "./infra/locks";
 import { createLogger } from "./infra/logger";
 import { Metrics } from "./infra/metrics";
 import { SandboxProvider } from "./infra/payments/sandbox";
+import { ProcessRegistry } from "./infra/process-registry";
 import { createPresence, pingPresence } from "./infra/presence";
-import { assertRedisKeepsKeys } from "./infra/redis";
+import { assertRedisKeepsKeys, RedisConnections } from "./infra/redis";
 import { WriteLimits } from "./infra/write-limits";
 import { createDmChannelRoom, DM_CHANNEL_JOIN } from "./rooms/dm-channel/dm-channel.room";
 import { createInboxRoom, INBOX_JOIN } from "./rooms/inbox/inbox.room";
 import { RoomTurnForwarder } from "./rooms/origchat/forward";
 import { createOrigchatRoom, ORIGCHAT_JOIN, ORIGCHAT_ROOM } from "./rooms/origchat/origchat.room";
 import { createWorldZoneRoom, refuseFullZones, WORLD_ZONE_JOIN, WORLD_ZONE_ROOM, worldEncodeBufferSize } from "./rooms/world-zone/world-zone.room";
+import { RevocationHub } from "./rooms/shared/hub";
 import type { JoinRules } from "./rooms/shared/join";
 import { createAccountServices } from "./services/account-services";
 import { BackgroundService } from "./services/backgrounds";
@@ -64,6 +65,7 @@ import { OnlineTracker } from "./services/metrics/online";
 import { TrafficCounter } from "./services/metrics/traffic";
 import { Notifications } from "./services/notifications";
 import { DomainError } from "./services/errors";
+import { failFastPresence } from "./services/presence-guard";
 import type { TokenService } from "./services/tokens";
 import { CheckoutService } from "./services/payments/checkout";
 import { PointService } from "./services/payments/points";
@@ -84,6 +86,9 @@ import pkg from "./package.json";
 
 /** How long a graceful shutdown waits for requests in flight before closing rooms. */
 const SHUTDOWN_DRAIN_MS = 10_000;
+
+/** How often a process checks that matchmaking still knows it, and sweeps processes that stopped listening. */
+const PROCESS_CHECK_MS = 1000;
 
 /** Frames over this size are refused by the transport (docs/realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
@@ -108,8 +113,13 @@ export interface AppOptions {
 export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions {
   const logger = createLogger(cfg.LOG_LEVEL);
   const db = new Database(cfg, logger);
-  const { presence, driver } = createPresence(cfg);
-  const redis = cfg.REDIS_URL ? new Redis(cfg.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  const connections = cfg.REDIS_URL ? new RedisConnections(cfg.REDIS_URL, { commandTimeoutMs: cfg.REDIS_COMMAND_TIMEOUT_MS }, logger) : undefined;
+  const { presence: sharedPresence, matchmakerPresence, driver, registry: listings } = createPresence(connections, logger);
+  const registry = listings && connections ? new ProcessRegistry(listings, connections, logger, PROCESS_CHECK_MS) : undefined;
+  const revocationHub = new RevocationHub(sharedPresence);
+  // Services get presence whose outages are the 503 domain error; the matchmaker gets its own view.
+  const presence = failFastPresence(sharedPresence);
+  const redis = connections?.create("limits");
   const events = new EventBus(presence);
   const metrics = new Metrics();
   const rateLimiter = new RateLimiter(redis);
@@ -188,9 +198,13 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     ...(options.mounts ?? []),
   ];
 
+  // Each follows the live rooms: metrics count them, the hub closes revoked connections, the registry re-lists them.
+  const watchRooms = <T extends Record<string, RegisteredHandler>>(handlers: T): T =>
+    registry ? registry.watchRooms(revocationHub.watchRooms(metrics.watchRooms(handlers))) : revocationHub.watchRooms(metrics.watchRooms(handlers));
+
   return config({
     options: {
-      presence,
+      presence: matchmakerPresence,
       driver,
       publicAddress: cfg.PUBLIC_ADDRESS,
       logger,
@@ -198,7 +212,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       selectProcessIdToCreateRoom: refuseFullZones(matchMaker.selectProcessIdToCreateRoom),
     },
     displayLogs: false,
-    rooms: metrics.watchRooms(Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])]))),
+    rooms: watchRooms(Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, defineRoom(t.room).filterBy([...t.join.keys])]))),
     initializeTransport: (opts: { server: HttpServer }) => {
       const transport = new WebSocketTransport({ ...opts, maxPayload: MAX_FRAME_BYTES });
       const rules = Object.fromEntries(Object.entries(roomTypes).map(([name, t]) => [name, t.join]));
@@ -222,13 +236,16 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
           version: pkg.version,
           probes: [
             { name: "database", check: () => db.ping() },
-            { name: "presence", check: () => pingPresence(presence) },
+            { name: "presence", check: () => pingPresence(sharedPresence) },
           ],
         },
         mounts,
       ),
     initializeGameServer: (server) => {
       server.onBeforeShutdown(async () => {
+        // Leaving matchmaking: the registry must not register this process again.
+        registry?.stop();
+        connections?.shuttingDown();
         // Stop accepting, then let the requests in flight be answered before rooms close.
         const http = server.transport.server;
         http?.close();
@@ -241,7 +258,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       server.onShutdown(async () => {
         await abandonedJobs.stop();
         await extraction.stop();
-        redis?.disconnect();
+        await connections?.close();
         await outbox.stop();
         await db.stop();
         logger.info("shutdown complete");
@@ -249,6 +266,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
     },
     beforeListen: async () => {
       if (redis) await assertRedisKeepsKeys(redis, logger);
+      await revocationHub.start();
       await db.start();
       await tokens.reload();
       const admin = bootstrapAdmin(cfg);
@@ -266,6 +284,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       }
       await extraction.start();
       abandonedJobs.start();
+      registry?.start();
       logger.info({ database: db.kind, presence: cfg.REDIS_URL ? "redis" : "local" }, "tavern ready");
     },
   });

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "./config";
 import { Database, DataDirectoryInUse } from "./infra/database";
 import { createLogger } from "./infra/logger";
 import { createPresence } from "./infra/presence";
+import { RedisConnections } from "./infra/redis";
 import { createAccountServices } from "./services/account-services";
 import { parseOrThrow } from "./services/validation";
 import { registerBody } from "./services/accounts.schemas";
@@ -49,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
   const cfg = loadConfig();
   const logger = createLogger(cfg.LOG_LEVEL === "info" ? "warn" : cfg.LOG_LEVEL);
   const db = new Database(cfg, logger, { waitForDataDir: false });
-  const { presence } = createPresence(cfg);
+  const connections = cfg.REDIS_URL ? new RedisConnections(cfg.REDIS_URL, { commandTimeoutMs: cfg.REDIS_COMMAND_TIMEOUT_MS }, logger) : undefined;
+  const { presence } = createPresence(connections, logger);
   try {
     await db.start();
     if (noun === "points") return await verifyPoints(new PointService(db, new Notifications(presence, new EventBus(presence), logger)));
@@ -70,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } finally {
     await db.stop();
-    await presence.shutdown();
+    if (connections) await connections.close();
+    else await presence.shutdown();
   }
 }
 

@@ -30,6 +30,7 @@ const schema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected redis://…").optional(),
+  REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
 
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_TTL: duration.default(900),

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAuthContext, ErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache, type Transport } from "@colyseus/core";
 import express from "express";
 import type { Logger } from "../infra/logger";
-import { DomainError, forbidden, notFound, unauthenticated, validationFailed } from "../services/errors";
+import { isRedisOutage } from "../infra/redis";
+import { DomainError, forbidden, notFound, serviceUnavailable, unauthenticated, validationFailed } from "../services/errors";
 import type { TokenService } from "../services/tokens";
 import { parseInput } from "../services/validation";
 import { z } from "zod";
@@ -142,6 +143,8 @@ function validateOptions(rules: JoinOptionRules, options: unknown) {
 /** What a refusal means for the client; undefined for a failure of ours. */
 function toProblem(err: unknown): DomainError | undefined {
   if (err instanceof DomainError) return err;
+  // The matchmaker reads and writes its registry in Redis itself.
+  if (isRedisOutage(err)) return serviceUnavailable("presence");
   if ((err as Error)?.constructor?.name === "SeatReservationError") {
     return new DomainError(503, "service_unavailable", "The room is full or its process is not answering; try again.", undefined, { "Retry-After": "1" });
   }

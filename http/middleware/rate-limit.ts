@@ -3,6 +3,7 @@ import { ipKeyGenerator, rateLimit, type RateLimitInfo, type Store } from "expre
 import { RedisStore, type RedisReply } from "rate-limit-redis";
 import type { Redis } from "ioredis";
 import { rateLimited } from "../../services/errors";
+import { rethrowOutage } from "../../services/presence-guard";
 
 export interface RateLimitRule {
   /** Distinguishes the counters of different rules in the shared store. */
@@ -60,7 +61,8 @@ export class RateLimiter {
     if (!redis) return undefined;
     return new RedisStore({
       prefix: `ratelimit:${name}:`,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+      // Redis down: the request is answered 503, neither let through uncounted nor a 500.
+      sendCommand: (command: string, ...args: string[]) => (redis.call(command, ...args) as Promise<RedisReply>).catch(rethrowOutage),
     });
   }
 }

@@ -7,7 +7,6 @@ import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import { MessageFeed } from "../shared/feed";
-import { closeOnRevocation } from "../shared/auth";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
 import type { RoomProtocol } from "../shared/protocol";
@@ -92,7 +91,6 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       const cursor = await messages.latestPosition(a, b);
       await this.refreshReadMarkers();
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
-      await closeOnRevocation(this, this.presence);
       // Both mailboxes: a read marker is signalled to the reader's only.
       for (const userId of this.pair) await this.presence.subscribe(messages.channelOf(userId), (signal: MailboxSignal) => this.feed.onSignal(signal));
       this.feed.start(cursor);

@@ -6,7 +6,6 @@ import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content } from "../../services/messages.schemas";
 import type { Notifications, UserNotification } from "../../services/notifications";
 import type { AuthClaims, TokenService } from "../../services/tokens";
-import { closeOnRevocation } from "../shared/auth";
 import { MessageFeed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { drained, ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
@@ -92,7 +91,6 @@ export function createInboxRoom(deps: InboxDeps) {
       const cursor = await messages.latestPosition(this.userId);
       this.state.unread_total = await messages.unreadTotal(this.userId);
       // Subscribed through the room's scoped presence: Colyseus drops them with the room.
-      await closeOnRevocation(this, this.presence);
       await this.presence.subscribe(messages.channelOf(this.userId), (signal: MailboxSignal) =>
         this.feed.onSignal(signal, (m) => {
           if (m.view.recipient_id === this.userId) this.state.unread_total++;

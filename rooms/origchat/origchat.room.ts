@@ -9,7 +9,6 @@ import { turnBusy } from "../../services/chat/serial";
 import { DomainError } from "../../services/errors";
 import { storyDeletedChannel } from "../../services/stories/access";
 import type { AuthClaims, TokenService } from "../../services/tokens";
-import { closeOnRevocation } from "../shared/auth";
 import { toErrorMessage } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
@@ -107,7 +106,6 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
       this.patchRate = null;
       this.setState(new OrigChatState());
       // Subscribed before the snapshot, which refuses a story deleted before then: none is missed.
-      await closeOnRevocation(this, this.presence);
       await this.presence.subscribe(storyDeletedChannel(options.story_id), () => this.closeForDeletedStory());
       await this.presence.subscribe(turnSignalChannel(this.sessionId), (signal: TurnSignal) => this.onSignal(signal));
       this.show(await origchat.snapshot(this.sessionId));

@@ -10,7 +10,7 @@ import { DomainError } from "../../services/errors";
 import type { AuthClaims, TokenService } from "../../services/tokens";
 import type { SavedPosition, WorldService, ZoneCharacter } from "../../services/world";
 import { spendWrite } from "../../services/write-budget";
-import { CLOSE_REVOKED, closeOnRevocation } from "../shared/auth";
+import { CLOSE_REVOKED } from "../shared/auth";
 import { toJoinRejection } from "../shared/errors";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { ERROR_MESSAGE, MessageRouter } from "../shared/messages";
@@ -210,13 +210,11 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
         .on(IN.ping, pingMessage, (client, msg) =>
           this.router.send(client, OUT.pong, { t: msg.t, server_time: Date.now(), tick: this.state.tick }),
         );
-      // Subscribed through the room's scoped presence: Colyseus drops it with the room.
-      await closeOnRevocation(this, this.presence);
     }
 
     onJoin(client: Client) {
       const { claims, character } = client.auth as WorldJoin;
-      // From here on the client carries its claims, as closeOnRevocation expects.
+      // From here on the client carries its claims, as the revocation hub (rooms/shared/hub.ts) expects.
       client.auth = claims;
       const existing = this.seats.get(character.id);
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);

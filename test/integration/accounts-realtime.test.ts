@@ -56,6 +56,23 @@ describe("accounts: revocation reaches live connections", () => {
     await mine.leave();
   });
 
+  it("with a dozen users' rooms open, one user's logout closes only theirs with 4401, and the process warns of no listener leak", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    try {
+      const users = await Promise.all(Array.from({ length: 12 }, () => newUser("rthub")));
+      const lives = await Promise.all(users.map((u) => connection(u.token)));
+      assert.equal((await api("POST", "/api/v1/auth/logout", { token: users[0]!.token })).status, 204);
+      assert.equal(await lives[0]!.closedWithin(2000), CLOSE_REVOKED);
+      assert.ok(lives.slice(1).every((l) => l.stillOpen()), "the others stay connected");
+      await Promise.all(lives.slice(1).map((l) => l.leave()));
+      assert.deepEqual(warnings.filter((w) => w === "MaxListenersExceededWarning"), []);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("a join with a revoked token is refused", async () => {
     const user = await newUser("rtjoin");
     await api("POST", "/api/v1/auth/logout", { token: user.token });

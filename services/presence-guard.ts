@@ -1,0 +1,28 @@
+import type { Presence } from "@colyseus/core";
+import { isRedisOutage } from "../infra/redis";
+import { serviceUnavailable } from "./errors";
+
+/**
+ * Presence as services see it: a call that fails because Redis is down or did not answer
+ * in time rejects with the 503 `service_unavailable` domain error, which both edges
+ * answer with `Retry-After`; any other failure passes through unchanged (a bug). The
+ * connections underneath do not queue while Redis is away (infra/redis.ts), so the
+ * answer comes at once rather than when the client has given up.
+ */
+export function failFastPresence(presence: Presence): Presence {
+  return new Proxy(presence, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        return result instanceof Promise ? result.catch(rethrowOutage) : result;
+      };
+    },
+  });
+}
+
+/** Rethrows `err` as the 503 domain error when it means Redis is unreachable. */
+export function rethrowOutage(err: unknown): never {
+  throw isRedisOutage(err) ? serviceUnavailable("presence") : err;
+}
