@@ -81,9 +81,6 @@ import { InteractionService } from "./services/sites/interactions";
 import { SiteService } from "./services/sites/sites";
 import pkg from "./package.json";
 
-/** How long a graceful shutdown waits for requests in flight before closing rooms. */
-const SHUTDOWN_DRAIN_MS = 10_000;
-
 /** Frames over this size are refused by the transport (docs/realtime.md). */
 const MAX_FRAME_BYTES = 16 * 1024;
 
@@ -227,12 +224,17 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
       ),
     initializeGameServer: (server) => {
       server.onBeforeShutdown(async () => {
-        // Stop accepting, then let the requests in flight be answered before rooms close.
+        // Stop accepting (close() also drops idle kept-alive connections), tell every
+        // answer to close its connection, and let the requests in flight be answered
+        // before rooms close: their clients are told 4001 and join again elsewhere.
+        logger.info({ requests: inFlight.size, grace_ms: cfg.SHUTDOWN_GRACE_MS }, "shutting down: draining requests in flight");
         const http = server.transport.server;
+        inFlight.close();
         http?.close();
-        http?.closeIdleConnections();
-        const drained = await inFlight.settled(SHUTDOWN_DRAIN_MS);
+        const drained = await inFlight.settled(cfg.SHUTDOWN_GRACE_MS);
         if (!drained) logger.warn({ requests: inFlight.size }, "shutting down with requests still in flight");
+        // Connections that carried a streamed answer went idle when it ended.
+        http?.closeIdleConnections();
         // Presence is closed by the time onShutdown runs: the last counts go first.
         await traffic.stop();
       });

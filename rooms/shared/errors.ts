@@ -40,3 +40,13 @@ export function toErrorMessage(err: unknown, logger: Logger): RoomErrorMessage {
   logger.error({ err }, "room message handler failed");
   return { code: "internal_error", message: "Something went wrong on our side." };
 }
+
+/**
+ * Logs a failure of a room's background work (a delivery, a refresh) at error level,
+ * unless it is the database being unreachable: that outage is logged once by the
+ * database, and the work is retried by the next signal.
+ */
+export function logRoomFailure(logger: Logger, err: unknown, fields: Record<string, unknown>, message: string): void {
+  if (databaseFailure(err)) return;
+  logger.error({ err, ...fields }, message);
+}
