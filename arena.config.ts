@@ -229,6 +229,8 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         // before rooms close: their clients are told 4001 and join again elsewhere.
         logger.info({ requests: inFlight.size, grace_ms: cfg.SHUTDOWN_GRACE_MS }, "shutting down: draining requests in flight");
         const http = server.transport.server;
+        // No new room lands here while the drain lasts (Colyseus leaves matchmaking only once rooms close).
+        void matchMaker.stats.excludeProcess(matchMaker.processId).catch(() => undefined);
         inFlight.close();
         http?.close();
         const drained = await inFlight.settled(cfg.SHUTDOWN_GRACE_MS);

@@ -161,7 +161,9 @@ describe("outages: Postgres and shutdown", function () {
 
     const outage = answers.filter((x) => x.status === 503);
     assert.ok(outage.length > 0, "the outage was seen by the senders");
-    assert.ok(outage.every((x) => x.code === "service_unavailable" && Number(x.retryAfter) >= 1), JSON.stringify(outage.slice(0, 3)));
+    // outcome_unknown: a send whose COMMIT was under way when Postgres stopped; its retry settled it.
+    const unexpected = outage.filter((x) => !["service_unavailable", "outcome_unknown"].includes(x.code!) || !(Number(x.retryAfter) >= 1));
+    assert.deepEqual(unexpected, []);
     assert.ok(answers.every((x) => [200, 201, 503].includes(x.status)), "no other answer than stored or unavailable");
 
     // Every acknowledged message reached its recipient's inbox, once.
