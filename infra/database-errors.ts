@@ -29,12 +29,25 @@ export function isConnectionError(err: unknown): boolean {
   const seen = new Set<unknown>();
   for (let e = err; e && typeof e === "object" && !seen.has(e); ) {
     seen.add(e);
+    if (e instanceof ConnectionLost) return true;
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === "string" && (NETWORK_CODES.has(code) || SERVER_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
     if (typeof message === "string" && DRIVER_MESSAGES.some((m) => m.test(message))) return true;
     e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/**
+ * A transaction's connection failed between its statements. TypeORM then releases the
+ * query runner, so the next statement fails with "already released" rather than with
+ * the connection's own error; this names what happened. Nothing was committed.
+ */
+export class ConnectionLost extends Error {
+  constructor(cause: unknown) {
+    super("the database connection was lost during a transaction", { cause });
+    this.name = "ConnectionLost";
+  }
 }
 
 /**

@@ -3,11 +3,11 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Client as PgClient } from "pg";
 import lockfile from "proper-lockfile";
-import { DataSource, type EntityManager } from "typeorm";
+import { DataSource, QueryRunnerAlreadyReleasedError, type EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { entities } from "../entities";
 import { migrations } from "../entities/migrations";
-import { CommitOutcomeUnknown, isConnectionError } from "./database-errors";
+import { CommitOutcomeUnknown, ConnectionLost, isConnectionError } from "./database-errors";
 import type { Logger } from "./logger";
 import { OutageMonitor } from "./outage";
 import { createPGliteDriver, pgliteSerializers } from "./pglite-pool";
@@ -127,8 +127,9 @@ export class Database {
 
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back when it
-   * throws. A connection lost during `COMMIT` itself throws `CommitOutcomeUnknown`: the
-   * server may have committed, and only a retry under the same idempotency key can tell.
+   * throws. A connection lost before `COMMIT` throws `ConnectionLost` (nothing was
+   * committed); one lost during `COMMIT` itself throws `CommitOutcomeUnknown`: the server
+   * may have committed, and only a retry under the same idempotency key can tell.
    */
   async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
@@ -138,12 +139,17 @@ export class Database {
       try {
         result = await work(runner.manager);
       } catch (err) {
+        // Released under the work's feet: TypeORM does that when the connection fails.
+        if (runner.isReleased) throw new ConnectionLost(err);
         await runner.rollbackTransaction().catch(() => undefined);
         throw err;
       }
+      if (runner.isReleased) throw new ConnectionLost(undefined);
       try {
         await runner.commitTransaction();
       } catch (err) {
+        // Released before COMMIT went out: the connection failed first, nothing was committed.
+        if (err instanceof QueryRunnerAlreadyReleasedError) throw new ConnectionLost(err);
         await runner.rollbackTransaction().catch(() => undefined);
         throw isConnectionError(err) ? new CommitOutcomeUnknown(err) : err;
       }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { QueryFailedError } from "typeorm";
-import { isConnectionError } from "../../infra/database-errors";
+import { ConnectionLost, isConnectionError } from "../../infra/database-errors";
 
 /** What node-postgres and Postgres raise, shaped as they raise it. */
 const pgError = (code: string, message = "server said no") => Object.assign(new Error(message), { code, severity: "FATAL" });
@@ -20,6 +20,7 @@ describe("which database failures mean Postgres is unreachable", () => {
     ["no pooled connection free in time", new Error("timeout exceeded when trying to connect")],
     ["a client whose connection already failed", new Error("Client has encountered a connection error and is not queryable")],
     ["any of these wrapped by TypeORM", new QueryFailedError("SELECT 1", [], pgError("57P01"))],
+    ["a transaction whose connection failed between statements", new ConnectionLost(new Error("already released"))],
     ["any of these as the cause of another error", new Error("wrapped", { cause: netError("ECONNREFUSED") })],
   ] as const) {
     it(`${what}: unreachable`, () => assert.equal(isConnectionError(err), true));
