@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAuthContext, ErrorCode, matchMaker, ServerError, type AuthContext, type IRoomCache, type Transport } from "@colyseus/core";
 import express from "express";
 import type { Logger } from "../infra/logger";
+import { databaseFailure } from "../services/database-failures";
 import { DomainError, forbidden, notFound, unauthenticated, validationFailed } from "../services/errors";
 import type { TokenService } from "../services/tokens";
 import { parseInput } from "../services/validation";
@@ -142,6 +143,8 @@ function validateOptions(rules: JoinOptionRules, options: unknown) {
 /** What a refusal means for the client; undefined for a failure of ours. */
 function toProblem(err: unknown): DomainError | undefined {
   if (err instanceof DomainError) return err;
+  const unavailable = databaseFailure(err);
+  if (unavailable) return unavailable;
   if ((err as Error)?.constructor?.name === "SeatReservationError") {
     return new DomainError(503, "service_unavailable", "The room is full or its process is not answering; try again.", undefined, { "Retry-After": "1" });
   }
