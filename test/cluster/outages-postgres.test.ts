@@ -146,7 +146,18 @@ describe("outages: Postgres and shutdown", function () {
     assert.ok(performance.now() - readyStarted < 1000, "/readyz answers at once");
     assert.equal(ready.status, 503);
     assert.equal(ready.body.checks.database, "down");
-    await sleep(2500);
+    // Rooms say the same: a join that needs the database is refused 503, a room message answered `error`.
+    const latecomer = await connect(b, senders[1]!.token)
+      .joinOrCreate("inbox", {})
+      .then(
+        (room) => room,
+        (err: { code?: number; message?: string }) => err,
+      );
+    assert.deepEqual([(latecomer as { code?: number }).code, (latecomer as Error).message], [503, "service_unavailable"]);
+    const refused = new Promise<{ code: string; retry_after?: number }>((resolve) => inboxes[0]!.room.onMessage("error", resolve));
+    inboxes[0]!.room.send("dm", { recipient_id: senders[0]!.id, content: "from the inbox", client_msg_id: crypto.randomUUID() });
+    assert.deepEqual(await refused, { code: "service_unavailable", message: "The database is unavailable; try again shortly.", retry_after: 2 });
+    await sleep(2000);
 
     await pg.start();
     const restartedAt = performance.now();
