@@ -99,12 +99,15 @@ describe("outages: Postgres and shutdown", function () {
     [a, b] = await Promise.all([startNode(backend, env), startNode(backend, env)]);
   });
 
-  afterEach(async () => {
+  afterEach(async function () {
+    // What the processes logged is what explains a failure here.
+    if (this.currentTest?.state === "failed") {
+      for (const [name, node] of Object.entries({ a, b })) process.stdout.write(`--- process ${name}, last lines:\n${node?.output().split("\n").slice(-40).join("\n")}\n`);
+    }
     await Promise.all(rooms.splice(0).map((r) => r.leave().catch(() => undefined)));
   });
 
   after(async () => {
-    if (process.env.OUTAGE_LOGS) for (const [name, node] of Object.entries({ a, b })) require("node:fs").writeFileSync(`${process.env.OUTAGE_LOGS}/${name}.log`, node?.output() ?? "");
     await Promise.all([a, b].filter(Boolean).map((p) => p.stop("SIGKILL")));
     await proxy?.close();
     await pg?.dispose();
