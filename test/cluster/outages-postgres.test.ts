@@ -4,7 +4,7 @@ import http from "node:http";
 import type { Room } from "@colyseus/sdk";
 import { api } from "../support/api";
 import type { Backend } from "../support/backend";
-import { closedWith, clusterBackend, clusterName, connect, eventually, newPlayer, startNode, type Player } from "../support/cluster";
+import { closedWith, clusterBackend, clusterName, connect, eventually, hostOf, newPlayer, startNode, type Player } from "../support/cluster";
 import { startOwnPostgres, type OwnPostgres } from "../support/own-postgres";
 import type { ServerProcess } from "../support/process";
 import { startTcpProxy } from "../support/tcp-proxy";
@@ -251,12 +251,15 @@ describe("outages: Postgres and shutdown", function () {
     assert.equal(chat.status, 200, JSON.stringify(chat.body));
     const inbox = await joinInbox(a, player);
     const left = closedWith(inbox.room);
+    // The process to stop is the one the inbox lives on; its clients go to the other.
+    const dying = hostOf(inbox.room, [a, b]);
+    const other = dying === a ? b : a;
 
     // A slow request on a kept-alive connection: the built-in generator writes the reply word by word.
     const agent = new http.Agent({ keepAlive: true });
     const inFlight = new Promise<{ status: number; connection?: string; body: any }>((resolve, reject) => {
       const req = http.request(
-        `${a.url}/api/v1/chat/message`,
+        `${dying.url}/api/v1/chat/message`,
         { method: "POST", agent, headers: { authorization: `Bearer ${player.token}`, "content-type": "application/json" } },
         (res) => {
           let text = "";
@@ -268,7 +271,9 @@ describe("outages: Postgres and shutdown", function () {
       req.end(JSON.stringify({ room_id: chat.body.room_id, character_id: player.characterId, content: "Tell me a long story about the tavern." }));
     });
     await sleep(500);
-    const exited = a.stop("SIGTERM");
+    const exited = dying.stop("SIGTERM");
+    await sleep(300);
+    await assert.rejects(fetch(`${dying.url}/healthz`), "a closing process accepts no new connection");
 
     const answer = await inFlight;
     agent.destroy();
@@ -277,11 +282,13 @@ describe("outages: Postgres and shutdown", function () {
     assert.equal(answer.connection, "close", "a closing server keeps no connection alive");
     assert.equal(await left, 4001, "room clients are told the server shut down");
     assert.equal(await exited, 0);
-    assert.match(a.output(), /"msg":"shutdown complete"/);
-    assert.doesNotMatch(a.output(), /still in flight/);
+    const drain = linesOf(dying, "shutting down: draining requests in flight").map((l) => JSON.parse(l));
+    assert.equal(drain[0]?.requests, 1, "the request was in flight when the signal came");
+    assert.match(dying.output(), /"msg":"shutdown complete"/);
+    assert.doesNotMatch(dying.output(), /still in flight/);
 
     // The stock SDK joins again through another process (a load balancer would route it there).
-    const rejoined = await eventually(async () => joinInbox(b, player).catch(() => undefined), "inbox rejoined through the other process", 10_000);
+    const rejoined = await eventually(async () => joinInbox(other, player).catch(() => undefined), "inbox rejoined through the other process", 10_000);
     rooms.push(rejoined.room);
     assert.ok(rejoined.room.roomId);
   });
