@@ -84,9 +84,6 @@ import { InteractionService } from "./services/sites/interactions";
 import { SiteService } from "./services/sites/sites";
 import pkg from "./package.json";
 
-/** How long a graceful shutdown waits for requests in flight before closing rooms. */
-const SHUTDOWN_DRAIN_MS = 10_000;
-
 /** How often a process checks that matchmaking still knows it, and sweeps processes that stopped listening. */
 const PROCESS_CHECK_MS = 1000;
 
@@ -246,12 +243,19 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         // Leaving matchmaking: the registry must not register this process again.
         registry?.stop();
         connections?.shuttingDown();
-        // Stop accepting, then let the requests in flight be answered before rooms close.
+        // Stop accepting (close() also drops idle kept-alive connections), tell every
+        // answer to close its connection, and let the requests in flight be answered
+        // before rooms close: their clients are told 4001 and join again elsewhere.
+        logger.info({ requests: inFlight.size, grace_ms: cfg.SHUTDOWN_GRACE_MS }, "shutting down: draining requests in flight");
         const http = server.transport.server;
+        // No new room lands here while the drain lasts (Colyseus leaves matchmaking only once rooms close).
+        void matchMaker.stats.excludeProcess(matchMaker.processId).catch(() => undefined);
+        inFlight.close();
         http?.close();
-        http?.closeIdleConnections();
-        const drained = await inFlight.settled(SHUTDOWN_DRAIN_MS);
+        const drained = await inFlight.settled(cfg.SHUTDOWN_GRACE_MS);
         if (!drained) logger.warn({ requests: inFlight.size }, "shutting down with requests still in flight");
+        // Connections that carried a streamed answer went idle when it ended.
+        http?.closeIdleConnections();
         // Presence is closed by the time onShutdown runs: the last counts go first.
         await traffic.stop();
       });

@@ -28,6 +28,7 @@ const schema = z.object({
     .string()
     .regex(/^(postgres(ql)?:\/\/|pglite:\/\/)/, "expected postgres://… or pglite://memory")
     .optional(),
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(3000),
   DATA_DIR: z.string().min(1).default("./data"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "expected redis://…").optional(),
   REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
@@ -94,6 +95,7 @@ const schema = z.object({
   BOOTSTRAP_ADMIN_USERNAME: z.string().optional(),
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
+  SHUTDOWN_GRACE_MS: int(0, 300_000).default(10_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -49,22 +49,33 @@ function answerUnparsable(err: NodeJS.ErrnoException, socket: Duplex) {
 
 /**
  * The requests being answered, so that a graceful shutdown can stop accepting and let
- * them finish (within a bound) before rooms close and the database goes.
+ * them finish (within a bound) before rooms close and the database goes. Once closing,
+ * every answer says `Connection: close`, so a kept-alive connection carries no request
+ * after the one it is answering.
  */
 export class InFlight {
-  private count = 0;
+  private readonly open = new Set<ServerResponse>();
   private readonly waiters = new Set<() => void>();
+  private closing = false;
 
   track(res: ServerResponse): void {
-    this.count++;
+    this.open.add(res);
+    if (this.closing) res.setHeader("Connection", "close");
     res.once("close", () => {
-      if (--this.count === 0) for (const wake of this.waiters) wake();
+      this.open.delete(res);
+      if (this.open.size === 0) for (const wake of this.waiters) wake();
     });
+  }
+
+  /** From now on no answer keeps its connection open; answers already under way are marked too. */
+  close(): void {
+    this.closing = true;
+    for (const res of this.open) if (!res.headersSent) res.setHeader("Connection", "close");
   }
 
   /** Resolves when no request is in flight, or after `timeoutMs`; to true when none was left. */
   settled(timeoutMs: number): Promise<boolean> {
-    if (this.count === 0) return Promise.resolve(true);
+    if (this.open.size === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (drained: boolean) => {
         clearTimeout(timer);
@@ -78,6 +89,6 @@ export class InFlight {
   }
 
   get size(): number {
-    return this.count;
+    return this.open.size;
   }
 }

@@ -3,6 +3,7 @@ import { createAuthContext, ErrorCode, matchMaker, ServerError, type AuthContext
 import express from "express";
 import type { Logger } from "../infra/logger";
 import { isRedisOutage } from "../infra/redis";
+import { databaseFailure } from "../services/database-failures";
 import { DomainError, forbidden, notFound, serviceUnavailable, unauthenticated, validationFailed } from "../services/errors";
 import type { TokenService } from "../services/tokens";
 import { parseInput } from "../services/validation";
@@ -145,6 +146,11 @@ function toProblem(err: unknown): DomainError | undefined {
   if (err instanceof DomainError) return err;
   // The matchmaker reads and writes its registry in Redis itself.
   if (isRedisOutage(err)) return serviceUnavailable("presence");
+  const unavailable = databaseFailure(err);
+  if (unavailable) return unavailable;
+  // A room created on another process that refused for want of its database: Colyseus's
+  // IPC carries only the message, which is the code (rooms/shared/room.ts).
+  if (err instanceof Error && !(err instanceof ServerError) && err.message === "service_unavailable") return serviceUnavailable("database");
   if ((err as Error)?.constructor?.name === "SeatReservationError") {
     return new DomainError(503, "service_unavailable", "The room is full or its process is not answering; try again.", undefined, { "Retry-After": "1" });
   }

@@ -1,12 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
+import { Client as PgClient } from "pg";
 import lockfile from "proper-lockfile";
-import { DataSource, type EntityManager } from "typeorm";
+import { DataSource, QueryRunnerAlreadyReleasedError, type EntityManager } from "typeorm";
 import type { Config } from "../config";
 import { entities } from "../entities";
 import { migrations } from "../entities/migrations";
+import { CommitOutcomeUnknown, ConnectionLost, isConnectionError } from "./database-errors";
 import type { Logger } from "./logger";
+import { OutageMonitor } from "./outage";
 import { createPGliteDriver, pgliteSerializers } from "./pglite-pool";
 
 export type DatabaseKind = "pglite" | "postgres";
@@ -25,6 +28,7 @@ export class DataDirectoryInUse extends Error {
 /** Arbitrary but fixed key: every Tavern process migrates under this advisory lock. */
 const MIGRATION_LOCK_KEY = 7_204_117;
 const READY_TIMEOUT_MS = 2000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
 /**
  * The one relational store. Embedded PGlite when `DATABASE_URL` is unset (on disk in
@@ -34,6 +38,8 @@ const READY_TIMEOUT_MS = 2000;
 export class Database {
   readonly dataSource: DataSource;
   readonly kind: DatabaseKind;
+  /** Postgres reachable or not, as the pool's connection attempts show it; logs each outage once. */
+  readonly outage: OutageMonitor;
   /** The on-disk PGlite directory, locked for as long as this process has it open. */
   private readonly dataDir?: string;
   private unlock?: () => Promise<void>;
@@ -44,11 +50,12 @@ export class Database {
    * holder's lock; a command beside a running server is refused at once.
    */
   constructor(
-    config: Pick<Config, "DATABASE_URL" | "DATA_DIR">,
+    config: Pick<Config, "DATABASE_URL" | "DATA_DIR"> & Partial<Pick<Config, "DATABASE_CONNECT_TIMEOUT_MS">>,
     private readonly logger: Logger,
     private readonly options: { waitForDataDir: boolean } = { waitForDataDir: true },
   ) {
     const url = config.DATABASE_URL;
+    this.outage = new OutageMonitor("database", logger, () => this.dataSource.query("SELECT 1"));
     const common = {
       type: "postgres" as const,
       entities,
@@ -68,15 +75,27 @@ export class Database {
       this.dataSource = new DataSource({ ...common, driver: createPGliteDriver(pglite), poolSize: 1 });
     } else {
       this.kind = "postgres";
+      const outage = this.outage;
       this.dataSource = new DataSource({
         ...common,
         url,
         poolSize: 20,
-        // Generous: a loaded host may take seconds to hand out a connection, and a
-        // failed connect fails a request; /readyz has its own, shorter deadline.
-        connectTimeoutMS: 10_000,
+        // Bounds both a connection attempt and the wait for a pooled connection: a
+        // request never hangs on an unreachable server, it is answered 503.
+        connectTimeoutMS: config.DATABASE_CONNECT_TIMEOUT_MS ?? DEFAULT_CONNECT_TIMEOUT_MS,
         applicationName: "tavern",
-        extra: { statement_timeout: 15000, idle_in_transaction_session_timeout: 30000 },
+        // An idle pooled connection that dies (the server stopped) is the first sign of an outage.
+        poolErrorHandler: (err: unknown) => {
+          if (isConnectionError(err)) outage.failed(err);
+          else logger.warn({ err }, "idle database connection failed");
+        },
+        extra: {
+          statement_timeout: 15000,
+          idle_in_transaction_session_timeout: 30000,
+          // A server that vanished without closing its sockets is noticed, not waited on for ever.
+          keepAlive: true,
+          Client: observedClient(outage),
+        },
       });
     }
   }
@@ -106,17 +125,47 @@ export class Database {
     for (const m of applied) this.logger.info({ migration: m.name }, "migration applied");
   }
 
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it
+   * throws. A connection lost before `COMMIT` throws `ConnectionLost` (nothing was
+   * committed); one lost during `COMMIT` itself throws `CommitOutcomeUnknown`: the server
+   * may have committed, and only a retry under the same idempotency key can tell.
+   */
+  async transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      let result: T;
+      try {
+        result = await work(runner.manager);
+      } catch (err) {
+        // Released under the work's feet: TypeORM does that when the connection fails.
+        if (runner.isReleased) throw new ConnectionLost(err);
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw err;
+      }
+      if (runner.isReleased) throw new ConnectionLost(undefined);
+      try {
+        await runner.commitTransaction();
+      } catch (err) {
+        // Released before COMMIT went out: the connection failed first, nothing was committed.
+        if (err instanceof QueryRunnerAlreadyReleasedError) throw new ConnectionLost(err);
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw isConnectionError(err) ? new CommitOutcomeUnknown(err) : err;
+      }
+      return result;
+    } finally {
+      await runner.release();
+    }
   }
 
   get manager(): EntityManager {
     return this.dataSource.manager;
   }
 
-  /** True when a trivial query answers in time; used by `/readyz`. */
+  /** True when a trivial query answers in time; used by `/readyz`. During an outage, false at once. */
   async ping(): Promise<boolean> {
+    if (this.outage.down) return false;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
@@ -133,6 +182,7 @@ export class Database {
   }
 
   async stop(): Promise<void> {
+    this.outage.stop();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
     await this.unlock?.().catch(() => undefined);
     this.unlock = undefined;
@@ -157,4 +207,35 @@ export class Database {
       throw err;
     }
   }
+}
+
+/**
+ * node-postgres's client, reporting each connection attempt to the outage monitor: a
+ * refused or timed-out connect means the server is unreachable, a successful one that it
+ * is back. The pool creates every connection through it.
+ */
+function observedClient(outage: OutageMonitor): typeof PgClient {
+  const seen = (err: Error | undefined | null) => (err ? isConnectionError(err) && outage.failed(err) : outage.reachable());
+  return class ObservedClient extends PgClient {
+    connect(): Promise<PgClient>;
+    connect(callback: (err: Error | null, client?: PgClient) => void): void;
+    connect(callback?: (err: Error | null, client?: PgClient) => void): Promise<PgClient> | void {
+      if (!callback) {
+        return super.connect().then(
+          (client) => {
+            seen(undefined);
+            return client;
+          },
+          (err: Error) => {
+            seen(err);
+            throw err;
+          },
+        );
+      }
+      super.connect((err: Error | null) => {
+        seen(err);
+        callback(err, this);
+      });
+    }
+  };
 }

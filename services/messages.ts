@@ -21,10 +21,13 @@ import {
  * positions that preceded it (each user's, and the pair's), read under the send's locks:
  * a room whose cursor equals that position delivers straight from the signal; any other
  * room (it missed a signal, or signals crossed processes out of order) reads the store.
+ * `stored` sends every room to the store: a message may be there whose signal never went
+ * out (its send's COMMIT lost the connection after the server committed).
  */
 export type MailboxSignal =
   | { kind: "message"; seq: number; message: MessageView; prev: { users: Record<string, number>; pair: number } }
-  | { kind: "read"; peer_id: string };
+  | { kind: "read"; peer_id: string }
+  | { kind: "stored" };
 
 const mailboxChannel = (userId: string) => `dm.user.${userId}`;
 
@@ -82,7 +85,12 @@ export class MessageService {
     private readonly limits: WriteLimits,
   ) {}
 
-  /** Stores a message (once per sender and `clientMsgId`), then announces it to both users. */
+  /**
+   * Stores a message (once per sender and `clientMsgId`), then announces it to both users.
+   * A connection lost during the commit throws `CommitOutcomeUnknown` (the edges answer
+   * `outcome_unknown`); the client's retry under the same `clientMsgId` returns the stored
+   * message, or stores it now.
+   */
   async send(input: SendInput): Promise<{ message: MessageView; created: boolean }> {
     if (input.senderId === input.recipientId) {
       throw validationFailed([{ field: "recipient_id", message: "must not be yourself" }]);
@@ -130,6 +138,11 @@ export class MessageService {
         this.presence.publish(mailboxChannel(row.recipient_id), signal),
         this.events.publish("message.created", message),
       ]);
+    } else {
+      // A retry of a stored message: its first send may have lost its answer before
+      // announcing it, so the rooms re-read the store (they deliver nothing twice).
+      const signal: MailboxSignal = { kind: "stored" };
+      await Promise.all([this.presence.publish(mailboxChannel(row.sender_id), signal), this.presence.publish(mailboxChannel(row.recipient_id), signal)]);
     }
     return { message, created: prev !== undefined };
   }

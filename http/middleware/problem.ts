@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
 import type { Logger } from "../../infra/logger";
+import { databaseFailure } from "../../services/database-failures";
 import { DomainError, notFound, validationFailed } from "../../services/errors";
 
 const TITLES: Record<number, string> = {
@@ -76,8 +77,9 @@ export const unknownRoute: RequestHandler = (req, _res, next) => {
 
 /**
  * The one translation of errors into RFC 9457 problem documents. Domain errors carry
- * their own status and code; the body parser's and the router's are mapped; anything
- * else is a bug, logged with the request id and answered with nothing but that id.
+ * their own status and code; the body parser's and the router's are mapped; a database
+ * that is unreachable is a 503 (logged once per outage by the database, not here);
+ * anything else is a bug, logged with the request id and answered with nothing but that id.
  */
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
@@ -85,6 +87,8 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     if (err instanceof DomainError) return sendProblem(res, err);
     const clientError = problemFromParserError(err);
     if (clientError) return sendProblem(res, clientError);
+    const unavailable = databaseFailure(err);
+    if (unavailable) return sendProblem(res, unavailable);
     const requestId = String(req.id ?? "");
     (req.log ?? logger).error({ err, request_id: requestId }, "unhandled error");
     sendProblem(res, new DomainError(500, "internal_error", "Something went wrong on our side."), {

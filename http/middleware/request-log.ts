@@ -26,8 +26,9 @@ export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
  * Request ids and access logs. A well-formed `X-Request-Id` from a proxy is kept so one
  * id follows the request through the load balancer; otherwise a new one is made. The id
  * is echoed in the response and in every log line of the request. One line per request
- * when it ends: server errors (5xx) at error level, client errors and requests the
- * client abandoned at info, the rest at debug.
+ * when it ends: server errors (5xx) at error level, except 503 (a dependency down or
+ * busy, answered as designed, whose outage is logged once where it is seen) at warn;
+ * client errors and requests the client abandoned at info, the rest at debug.
  *
  * Written here rather than with pino-http, which builds a child logger with the
  * serialized request for every request whether anything is logged or not: most of its
@@ -45,7 +46,7 @@ export function requestLog(logger: Logger): RequestHandler {
       res.off("finish", done);
       res.off("close", done);
       const abandoned = !res.writableFinished;
-      const level = res.statusCode >= 500 ? "error" : abandoned || res.statusCode >= 400 ? "info" : "debug";
+      const level = res.statusCode === 503 ? "warn" : res.statusCode >= 500 ? "error" : abandoned || res.statusCode >= 400 ? "info" : "debug";
       if (!logger.isLevelEnabled(level)) return;
       logger[level](
         {

@@ -6,6 +6,7 @@ import { badRequest, forbidden } from "../../services/errors";
 import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content } from "../../services/messages.schemas";
 import type { AuthClaims, TokenService } from "../../services/tokens";
+import { logRoomFailure } from "../shared/errors";
 import { MessageFeed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
@@ -75,7 +76,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
       },
       () => this.clients,
       (client, m) => this.router.send(client, OUT.message, m.view),
-      (err) => logger.error({ err, room: this.roomId }, "dm channel delivery failed"),
+      (err) => logRoomFailure(logger, err, { room: this.roomId }, "dm channel delivery failed"),
     );
 
     async onCreate(options: { channel_id: string }) {
@@ -126,7 +127,7 @@ export function createDmChannelRoom(deps: DmChannelDeps) {
     }
 
     onUncaughtException(err: Error, method: string) {
-      logger.error({ err, method, room: this.roomId }, "dm channel room error");
+      logRoomFailure(logger, err, { method, room: this.roomId }, "dm channel room error");
     }
 
     private peerOf(client: ChannelClient): string {

@@ -6,6 +6,7 @@ import type { MailboxSignal, MessageService } from "../../services/messages";
 import { clientMsgId, content } from "../../services/messages.schemas";
 import type { Notifications, UserNotification } from "../../services/notifications";
 import type { AuthClaims, TokenService } from "../../services/tokens";
+import { logRoomFailure } from "../shared/errors";
 import { MessageFeed } from "../shared/feed";
 import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { drained, ERROR_MESSAGE, MessageRouter, type MessageMeter } from "../shared/messages";
@@ -79,7 +80,7 @@ export function createInboxRoom(deps: InboxDeps) {
       },
       () => this.clients,
       (client, m) => this.router.send(client, OUT.message, m.view),
-      (err) => logger.error({ err, room: this.roomId }, "inbox delivery failed"),
+      (err) => logRoomFailure(logger, err, { room: this.roomId }, "inbox delivery failed"),
     );
 
     async onCreate(options: ResolvedOptions) {
@@ -130,7 +131,7 @@ export function createInboxRoom(deps: InboxDeps) {
     }
 
     onUncaughtException(err: Error, method: string) {
-      logger.error({ err, method, room: this.roomId }, "inbox room error");
+      logRoomFailure(logger, err, { method, room: this.roomId }, "inbox room error");
     }
   };
 }

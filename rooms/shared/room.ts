@@ -1,4 +1,5 @@
 import { Room, ServerError, type RoomOptions } from "@colyseus/core";
+import { databaseFailure } from "../../services/database-failures";
 import { DomainError } from "../../services/errors";
 import type { AuthClaims } from "../../services/tokens";
 
@@ -13,6 +14,8 @@ interface SeatBook {
  * - a failure in `onJoin` reaches the joining client as its status and code for a
  *   domain error and as a bare 500 `internal_error` otherwise (the room's
  *   `onUncaughtException` logs it), never with the error's own text;
+ * - an unreachable database in `onCreate` or `onJoin` refuses the join with 503
+ *   `service_unavailable` (the outage is logged once by the database, not per join);
  * - a failure in `onLeave` is logged there and goes no further: the client is gone;
  * - `seatHolder` lets the matchmaking edge check that a reconnection is made by the
  *   user who held the seat.
@@ -20,6 +23,18 @@ interface SeatBook {
 export abstract class TavernRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   constructor() {
     super();
+    const create = this.onCreate;
+    if (create) {
+      this.onCreate = async (...args: Parameters<NonNullable<typeof create>>) => {
+        try {
+          return await create.apply(this, args);
+        } catch (err) {
+          // Colyseus answers a ServerError with its code and message, and logs anything else.
+          const unavailable = databaseFailure(err);
+          throw unavailable ? new ServerError(unavailable.status, unavailable.code) : err;
+        }
+      };
+    }
     // Room's constructor has already wrapped these for onUncaughtException; this wraps that.
     const join = this.onJoin;
     if (join) {
@@ -53,7 +68,8 @@ export abstract class TavernRoom<T extends RoomOptions = RoomOptions> extends Ro
 }
 
 function joinFailure(err: unknown): ServerError {
-  if (err instanceof DomainError) return new ServerError(err.status, err.code);
+  const known = err instanceof DomainError ? err : databaseFailure(err);
+  if (known) return new ServerError(known.status, known.code);
   if (err instanceof ServerError && err.code >= 400 && err.code < 600) return err;
   return new ServerError(500, "internal_error");
 }

@@ -4,20 +4,34 @@ import net from "node:net";
  * A TCP proxy the test controls: put it between the server and Postgres (or Redis),
  * then `cut()` it to make that backend unreachable without touching the real one; or
  * between a browser and the server, then `hold()` and `release()` it for a network
- * outage that heals.
+ * outage that heals; or `cutAfter()` a given message, to lose the answer to a statement
+ * the target did receive (a COMMIT whose outcome the client cannot know).
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
   const waiting: net.Socket[] = [];
   let open = true;
   let holding = false;
+  let trap: { bytes: Buffer; sprung: () => void } | undefined;
   const forward = (client: net.Socket) => {
     const upstream = net.connect(target.port, target.host);
     sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
+    let trapped = false;
+    client.on("data", (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (!trap || !chunk.includes(trap.bytes)) return;
+      const { sprung } = trap;
+      trap = undefined;
+      trapped = true;
+      // The target reads the message and acts on it; its answer never reaches the client.
+      upstream.end();
+      client.destroy();
+      sprung();
+    });
+    upstream.pipe(client);
     const drop = () => {
       client.destroy();
-      upstream.destroy();
+      if (!trapped) upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
@@ -46,6 +60,15 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     hold() {
       holding = true;
       for (const s of sockets) s.destroy();
+    },
+    /**
+     * The next time a client sends `bytes`, they reach the target and then that client's
+     * connection is dropped before any answer. Resolves once it happened.
+     */
+    cutAfter(bytes: Buffer): Promise<void> {
+      return new Promise((sprung) => {
+        trap = { bytes, sprung };
+      });
     },
     /** Ends a hold: the connections that waited reach the target, and new ones go straight through. */
     release() {

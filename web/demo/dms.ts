@@ -2,7 +2,7 @@ import type { Schema } from "@colyseus/schema";
 import { Callbacks, type Client, type Room } from "@colyseus/sdk";
 import { ApiError, type Api, type Conversation, type Message, type User } from "./api";
 import { el } from "./dom";
-import { CLOSE_CONSENTED, CLOSE_REVOKED } from "./world";
+import { CLOSE_CONSENTED, CLOSE_REVOKED, CLOSE_SERVER_SHUTDOWN } from "./world";
 
 export type InboxLink = "connected" | "reconnecting" | "revoked";
 
@@ -136,12 +136,13 @@ export class DirectMessages {
     if (this.stopped || code === CLOSE_CONSENTED) return;
     if (code === CLOSE_REVOKED) return this.onLink("revoked");
     this.onLink("reconnecting");
-    void this.rejoin();
+    // A process shutting down (4001): join again at once, from since_id; matchmaking places the inbox elsewhere.
+    void this.rejoin(code === CLOSE_SERVER_SHUTDOWN);
   }
 
-  private async rejoin(): Promise<void> {
+  private async rejoin(atOnce = false): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
-      await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      if (attempt > 0 || !atOnce) await sleep(Math.min(5_000, 250 * 2 ** attempt));
       if (this.stopped) return;
       try {
         // Without a message to resume from, REST tells what was missed.

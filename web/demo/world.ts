@@ -6,6 +6,12 @@ import { PlayerModel, Prediction, type Bounds } from "./world-model";
 export const CLOSE_CONSENTED = 4000;
 export const CLOSE_REVOKED = 4401;
 export const CLOSE_SUPERSEDED = 4409;
+/**
+ * The process shut down (docs/outages.md). Its rooms are gone, so the SDK's reconnection
+ * has nothing to return to and leaves it to us: a new join, which matchmaking places on
+ * a live process.
+ */
+export const CLOSE_SERVER_SHUTDOWN = 4001;
 
 export interface Welcome {
   session_id: string;
@@ -193,14 +199,15 @@ export class World {
       for (const id of [...this.players.keys()]) this.remove(id);
       return this.setLink(code === CLOSE_SUPERSEDED ? "superseded" : "revoked");
     }
-    this.setLink("reconnecting", reason);
-    void this.rejoin();
+    const shutdown = code === CLOSE_SERVER_SHUTDOWN;
+    this.setLink("reconnecting", shutdown ? "the server is restarting" : reason);
+    void this.rejoin(shutdown);
   }
 
-  /** Joins again with growing pauses until it works or is refused for good. */
-  private async rejoin(): Promise<void> {
+  /** Joins again with growing pauses (the first at once when asked) until it works or is refused for good. */
+  private async rejoin(atOnce = false): Promise<void> {
     for (let attempt = 0; !this.stopped; attempt++) {
-      await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      if (attempt > 0 || !atOnce) await sleep(Math.min(5_000, 250 * 2 ** attempt));
       if (this.stopped) return;
       try {
         await this.join();
