@@ -118,6 +118,7 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     await sleep(1500);
     const readyz: { status: number; ms: number }[] = [];
     const joins: { status: number; code?: string; ms: number }[] = [];
+    const logins: { status: number; code?: string; ms: number }[] = [];
     const killed = Date.now();
     const back = await outage(3000, async () => {
       await sleep(300);
@@ -133,6 +134,10 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
           signal: AbortSignal.timeout(5000),
         });
         joins.push({ status: join.status, code: ((await join.json()) as { code?: string }).code, ms: Date.now() - joinStarted });
+        // Login is rate-limited: its counters live in Redis.
+        const loginStarted = Date.now();
+        const login = await api("POST", "/api/v1/auth/login", { base: node.url, body: { username: bystander.username, password: "correct-horse-1" } });
+        logins.push({ status: login.status, code: login.body.code, ms: Date.now() - loginStarted });
       }
       bystanderInbox.send("dm", { recipient_id: sender.id, content: "during the outage", client_msg_id: crypto.randomUUID() });
       await eventually(() => roomErrors.length > 0, "the room's answer to a message sent during the outage", 1000);
@@ -157,10 +162,10 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
       assert.equal(r.status, 503, "/readyz says not ready while Redis is down");
       assert.ok(r.ms < 1000, `/readyz answers at once: ${r.ms} ms`);
     }
-    for (const j of joins) {
-      assert.equal(j.status, 503, `a join during the outage is refused 503: ${JSON.stringify(j)}`);
+    for (const j of [...joins, ...logins]) {
+      assert.equal(j.status, 503, `a join or a login during the outage is refused 503: ${JSON.stringify(j)}`);
       assert.equal(j.code, "service_unavailable");
-      assert.ok(j.ms < 1000, `a join is refused at once: ${j.ms} ms`);
+      assert.ok(j.ms < 1000, `refused at once: ${j.ms} ms`);
     }
     assert.equal(roomErrors[0]!.code, "service_unavailable", "a room message that needs Redis is answered service_unavailable");
     assert.ok(roomErrors[0]!.retry_after! >= 1);
