@@ -20,10 +20,11 @@ const MARK_TTL_SECONDS = 30;
  * Redis keeps nothing on disk here, so after a restart it has forgotten the process
  * (Colyseus's `roomcount` entry) and every room listing (`roomcaches`). On every
  * reconnection, and every `intervalMs`, the process renews its mark in Redis; when the
- * mark was gone, it registers itself again and re-inserts the listings of its live rooms. Insertion
- * arbitrates as at creation: if meanwhile another process created the room of the same
- * key (same id), that room wins and this one is closed with 4001 as at a shutdown (its
- * clients join again, docs/realtime.md) and land in the winner: one live room per key.
+ * mark was gone, it registers itself again and re-inserts the listings of its live
+ * rooms. Insertion arbitrates as at creation: if meanwhile another process created the
+ * room of the same key (same id), that room wins and this one is closed with 4001, as at
+ * a shutdown, so that its clients join again (docs/realtime.md) and land in the winner:
+ * one live room per key.
  *
  * The same check sweeps processes that no longer listen on their matchmaking channel
  * (killed, or cut off): they and their listings are removed, as the driver does on a
