@@ -1,4 +1,4 @@
-import { LocalDriver, LocalPresence, matchMaker, type IRoomCache, type Presence, type SortOptions } from "@colyseus/core";
+import { LocalDriver, LocalPresence, matchMaker, RoomInternalState, type IRoomCache, type Presence, type SortOptions } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import type { Redis } from "ioredis";
 import { RedisPresence } from "@colyseus/redis-presence";
@@ -127,6 +127,13 @@ export class ArbitratingRedisDriver extends RedisDriver {
   }
 
   async insert(room: IRoomCache): Promise<boolean> {
+    // A live room of this process under that id, unlisted because Redis forgot it: it is
+    // the key's room. List it again and lose, so the matchmaker seats the client in it.
+    const live = matchMaker.getLocalRoomById(room.roomId);
+    if (live && live["_listing"] !== room && live["_internalState"] === RoomInternalState.CREATED) {
+      await this.redis.hsetnx(ROOM_LISTINGS, room.roomId, JSON.stringify(live["_listing"]));
+      return false;
+    }
     return (await this.redis.hsetnx(ROOM_LISTINGS, room.roomId, JSON.stringify(room))) === 1;
   }
 

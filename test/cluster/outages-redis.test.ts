@@ -216,6 +216,32 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     assert.deepEqual((await Promise.all(got)).map((m) => m.content), ["both", "both"]);
   });
 
+  it("a live process that Redis forgot without an outage (its listings gone, as when another process swept it) lists its rooms again within seconds", async () => {
+    const [a, b] = nodes;
+    const user = await newPlayer(a!.url, clusterName("rg"));
+    const first = await connect(a!, user.token).joinOrCreate("inbox", {});
+    first.onMessage("*", () => {});
+    rooms.push(first);
+    const host = hostOf(first, nodes);
+    const other = host === a ? b! : a!;
+    const registry = new Redis(redis.url);
+    try {
+      const { processId } = JSON.parse((await registry.hget("roomcaches", first.roomId))!) as { processId: string };
+      const sweptListings = (await registry.hgetall("roomcaches")) as Record<string, string>;
+      const ofHost = Object.keys(sweptListings).filter((id) => JSON.parse(sweptListings[id]!).processId === processId);
+      await registry.hdel("roomcount", processId);
+      await registry.hdel("roomcaches", ...ofHost);
+      await registry.del(`tavern:process:${processId}`);
+      await eventually(async () => (await registry.hexists("roomcaches", first.roomId)) === 1, "the room listed again", 5000);
+    } finally {
+      registry.disconnect();
+    }
+    const second = await connect(other, user.token).joinOrCreate("inbox", {});
+    second.onMessage("*", () => {});
+    rooms.push(second);
+    assert.equal(hostOf(second, nodes), host, "the second device is seated in the live room");
+  });
+
   it("a rejoin after one process is SIGKILLed lands on the survivor in under a second", async () => {
     const [a] = nodes;
     const user = await newPlayer(a!.url, clusterName("rk"));
