@@ -63,11 +63,8 @@ export class RedisConnections {
 
   /** A new command connection named `name` (the name appears in the log). */
   create(name: string): Redis {
-    const client = new Redis(this.url, {
-      commandTimeout: this.options.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    });
+    // ioredis reads these options when it needs them, so adopt() sets them on the live client.
+    const client = new Redis(this.url);
     this.adopt(name, client, { failFast: true });
     return client;
   }
