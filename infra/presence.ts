@@ -1,4 +1,4 @@
-import { LocalDriver, LocalPresence, matchMaker, type IRoomCache, type Presence, type SortOptions } from "@colyseus/core";
+import { LocalDriver, LocalPresence, matchMaker, RoomInternalState, type IRoomCache, type Presence, type SortOptions } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import type { Redis } from "ioredis";
 import { RedisPresence } from "@colyseus/redis-presence";
@@ -89,6 +89,8 @@ const ROOM_LISTINGS = "roomcaches";
 const PROCESSES = "roomcount";
 /** The channel on which a Colyseus process answers create and health-check requests. */
 const processChannel = (processId: string) => `p:${processId}`;
+/** Tavern's mark that a process's registration and listings are in this Redis. */
+const processMark = (processId: string) => `tavern:process:${processId}`;
 
 /**
  * RedisDriver with the two things a cluster needs from its registry:
@@ -125,6 +127,13 @@ export class ArbitratingRedisDriver extends RedisDriver {
   }
 
   async insert(room: IRoomCache): Promise<boolean> {
+    // A live room of this process under that id, unlisted because Redis forgot it: it is
+    // the key's room. List it again and lose, so the matchmaker seats the client in it.
+    const live = matchMaker.getLocalRoomById(room.roomId);
+    if (live && live["_listing"] !== room && live["_internalState"] === RoomInternalState.CREATED) {
+      await this.redis.hsetnx(ROOM_LISTINGS, room.roomId, JSON.stringify(live["_listing"]));
+      return false;
+    }
     return (await this.redis.hsetnx(ROOM_LISTINGS, room.roomId, JSON.stringify(room))) === 1;
   }
 
@@ -144,9 +153,14 @@ export class ArbitratingRedisDriver extends RedisDriver {
     return raw ? (JSON.parse(raw) as IRoomCache).processId : undefined;
   }
 
-  /** Whether `processId` is among the matchmaker's processes. */
-  async isRegistered(processId: string): Promise<boolean> {
-    return (await this.redis.hexists(PROCESSES, processId)) === 1;
+  /**
+   * Marks `processId` as known to this Redis for `ttlSeconds`; false when the mark was
+   * not there (Redis restarted empty, or another process swept this one). The mark is
+   * Tavern's own: the matchmaker writes its process entry on any join, which says nothing
+   * about whether the room listings survived.
+   */
+  async renewMark(processId: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.set(processMark(processId), "1", "EX", ttlSeconds, "GET")) !== null;
   }
 
   /** The matchmaker's processes. */
@@ -166,6 +180,7 @@ export class ArbitratingRedisDriver extends RedisDriver {
     if (!pending) {
       pending = (async () => {
         await this.redis.hdel(PROCESSES, processId);
+        await this.redis.del(processMark(processId));
         await this.cleanup(processId);
         this.logger.warn({ process_id: processId }, "a process stopped listening: it and its rooms are out of matchmaking");
       })().finally(() => this.forgetting.delete(processId));

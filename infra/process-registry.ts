@@ -10,6 +10,8 @@ interface RoomEvents {
 
 /** How many checks in a row a process must miss before the sweep takes it out. */
 const MISSES_TO_FORGET = 2;
+/** How long a process's mark outlives its last check: far longer than any pause between checks. */
+const MARK_TTL_SECONDS = 30;
 
 /**
  * Keeps this process's place in matchmaking across Redis outages and takes dead
@@ -17,11 +19,12 @@ const MISSES_TO_FORGET = 2;
  *
  * Redis keeps nothing on disk here, so after a restart it has forgotten the process
  * (Colyseus's `roomcount` entry) and every room listing (`roomcaches`). On every
- * reconnection, and on a periodic check that notices the process missing, the process
- * registers itself again and re-inserts the listings of its live rooms. Insertion
- * arbitrates as at creation: if meanwhile another process created the room of the same
- * key (same id), that room wins and this one is closed with 4001 as at a shutdown (its
- * clients join again, docs/realtime.md) and land in the winner: one live room per key.
+ * reconnection, and every `intervalMs`, the process renews its mark in Redis; when the
+ * mark was gone, it registers itself again and re-inserts the listings of its live
+ * rooms. Insertion arbitrates as at creation: if meanwhile another process created the
+ * room of the same key (same id), that room wins and this one is closed with 4001, as at
+ * a shutdown, so that its clients join again (docs/realtime.md) and land in the winner:
+ * one live room per key.
  *
  * The same check sweeps processes that no longer listen on their matchmaking channel
  * (killed, or cut off): they and their listings are removed, as the driver does on a
@@ -32,6 +35,8 @@ export class ProcessRegistry {
   private readonly misses = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Whether this process has put its mark in Redis (its first check). */
+  private marked = false;
 
   constructor(
     private readonly driver: ArbitratingRedisDriver,
@@ -74,7 +79,9 @@ export class ProcessRegistry {
   private async round(): Promise<void> {
     if (!this.timer || !this.connections.ready || matchMaker.state !== matchMaker.MatchMakerState.READY) return;
     const self = matchMaker.processId;
-    if (!(await this.driver.isRegistered(self))) await this.register(self);
+    const known = await this.driver.renewMark(self, MARK_TTL_SECONDS);
+    if (!known && this.marked) await this.register(self);
+    this.marked = true;
     for (const processId of await this.driver.processes()) {
       if (processId === self) continue;
       if (await this.driver.isAlive(processId)) {

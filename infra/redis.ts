@@ -44,10 +44,10 @@ const MAX_RECONNECT_DELAY_MS = 1000;
  * an outage is logged once at error level with its cause and its end once at info, and
  * shutdown closes them all.
  *
- * Command connections fail fast while Redis is away: they queue commands only until their
- * first `ready` (so that start-up may race the connection), then reject at once when not
- * connected, and reject a command left unanswered after `commandTimeoutMs`. Callers map
- * those failures to 503 (`isRedisOutage`).
+ * Command connections fail fast while Redis is away: until their first `ready` they
+ * queue commands as ioredis does by default (start-up may race the connection); from then
+ * on they reject at once when not connected, and reject a command left unanswered after
+ * `commandTimeoutMs`. Callers map those failures to 503 (`isRedisOutage`).
  */
 export class RedisConnections {
   private readonly clients = new Map<Redis, string>();
@@ -63,11 +63,8 @@ export class RedisConnections {
 
   /** A new command connection named `name` (the name appears in the log). */
   create(name: string): Redis {
-    const client = new Redis(this.url, {
-      commandTimeout: this.options.commandTimeoutMs,
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    });
+    // ioredis reads its options when it needs them, so adopt() sets them on the live client.
+    const client = new Redis(this.url);
     this.adopt(name, client, { failFast: true });
     return client;
   }
@@ -86,16 +83,11 @@ export class RedisConnections {
     this.clients.set(client, name);
     client.on("close", () => this.down(name));
     client.on("ready", () => {
-      if (failFast) client.options.enableOfflineQueue = false;
+      // From the first connection on; before it, start-up waits for Redis as ioredis does by default.
+      if (failFast) Object.assign(client.options, { enableOfflineQueue: false, commandTimeout: this.options.commandTimeoutMs, maxRetriesPerRequest: 1 });
       this.up(name);
     });
-    if (failFast) {
-      client.options.commandTimeout = this.options.commandTimeoutMs;
-      client.options.maxRetriesPerRequest = 1;
-    } else {
-      client.options.commandTimeout = undefined;
-      client.options.maxRetriesPerRequest = null;
-    }
+    if (!failFast) Object.assign(client.options, { commandTimeout: undefined, maxRetriesPerRequest: null });
     client.options.retryStrategy = (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS);
   }
 

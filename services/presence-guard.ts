@@ -1,6 +1,6 @@
 import type { Presence } from "@colyseus/core";
 import { isRedisOutage } from "../infra/redis";
-import { serviceUnavailable } from "./errors";
+import { DomainError, serviceUnavailable } from "./errors";
 
 /**
  * Presence as services see it: a call that fails because Redis is down or did not answer
@@ -26,3 +26,6 @@ export function failFastPresence(presence: Presence): Presence {
 export function rethrowOutage(err: unknown): never {
   throw isRedisOutage(err) ? serviceUnavailable("presence") : err;
 }
+
+/** Whether `err` is presence being down, as `failFastPresence` reports it (already logged once per outage). */
+export const isPresenceOutage = (err: unknown): boolean => err instanceof DomainError && err.code === "service_unavailable";

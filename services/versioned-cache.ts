@@ -1,5 +1,6 @@
 import type { Presence } from "@colyseus/core";
 import type { Logger } from "../infra/logger";
+import { isPresenceOutage } from "./presence-guard";
 
 /**
  * Cache-aside in presence that a slow read cannot poison. Every write bumps the key's
@@ -7,7 +8,8 @@ import type { Logger } from "../infra/logger";
  * any other generation is a miss. So a read that began before a write and stores its
  * old result afterwards stores it under a generation nobody asks for any more (a plain
  * delete-on-write would let it stand for the whole TTL). Generation and value are read
- * together, in one round trip. A cache that fails is a miss, never an error.
+ * together, in one round trip. A cache that fails is a miss, never an error; it is logged
+ * unless presence is down (an outage is logged once, where the connections are).
  */
 export class VersionedCache {
   constructor(
@@ -26,13 +28,13 @@ export class VersionedCache {
         if (entry.g === generation) return { value: entry.v, hit: true };
       }
     } catch (err) {
-      this.logger.warn({ err, key }, "cache read failed");
+      if (!isPresenceOutage(err)) this.logger.warn({ err, key }, "cache read failed");
     }
     const value = await load();
     try {
       await this.presence.setex(key, JSON.stringify({ g: generation, v: value }), this.ttlSeconds);
     } catch (err) {
-      this.logger.warn({ err, key }, "cache write failed");
+      if (!isPresenceOutage(err)) this.logger.warn({ err, key }, "cache write failed");
     }
     return { value, hit: false };
   }
@@ -47,7 +49,7 @@ export class VersionedCache {
       // Outlives every value stored under it: an expired generation restarts at 0, which no live value carries.
       await this.presence.expire(genKey(key), this.ttlSeconds * 2 + 1);
     } catch (err) {
-      this.logger.warn({ err, key }, "cache not invalidated");
+      if (!isPresenceOutage(err)) this.logger.warn({ err, key }, "cache not invalidated");
     }
   }
 }

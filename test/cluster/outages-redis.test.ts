@@ -80,11 +80,14 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     await backend?.dispose();
   });
 
-  /** Kills Redis for `downMs`, running `during` meanwhile; it comes back empty. */
+  /** Kills Redis for `downMs`, running `during` meanwhile; it comes back empty, whatever `during` did. */
   async function outage(downMs: number, during: () => Promise<void> = async () => {}): Promise<number> {
     await redis.kill();
-    await Promise.all([during(), sleep(downMs)]);
-    await redis.start();
+    try {
+      await Promise.all([during(), sleep(downMs)]);
+    } finally {
+      await redis.start();
+    }
     return Date.now();
   }
 
@@ -118,6 +121,8 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     await sleep(1500);
     const readyz: { status: number; ms: number }[] = [];
     const joins: { status: number; code?: string; ms: number }[] = [];
+    const logins: { status: number; code?: string; ms: number }[] = [];
+    let roomAnswerMs = Infinity;
     const killed = Date.now();
     const back = await outage(3000, async () => {
       await sleep(300);
@@ -133,9 +138,15 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
           signal: AbortSignal.timeout(5000),
         });
         joins.push({ status: join.status, code: ((await join.json()) as { code?: string }).code, ms: Date.now() - joinStarted });
+        // Login is rate-limited: its counters live in Redis.
+        const loginStarted = Date.now();
+        const login = await api("POST", "/api/v1/auth/login", { base: node.url, body: { username: bystander.username, password: "correct-horse-1" } });
+        logins.push({ status: login.status, code: login.body.code, ms: Date.now() - loginStarted });
       }
+      const sentAt = Date.now();
       bystanderInbox.send("dm", { recipient_id: sender.id, content: "during the outage", client_msg_id: crypto.randomUUID() });
-      await eventually(() => roomErrors.length > 0, "the room's answer to a message sent during the outage", 1000);
+      await eventually(() => roomErrors.length > 0, "the room's answer to a message sent during the outage", 2000);
+      roomAnswerMs = Date.now() - sentAt;
     });
     const firstAfter = await eventually(() => acked.find((m) => m.at > back), "a send acknowledged after Redis is back", 10_000);
     await sleep(1500);
@@ -157,13 +168,14 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
       assert.equal(r.status, 503, "/readyz says not ready while Redis is down");
       assert.ok(r.ms < 1000, `/readyz answers at once: ${r.ms} ms`);
     }
-    for (const j of joins) {
-      assert.equal(j.status, 503, `a join during the outage is refused 503: ${JSON.stringify(j)}`);
+    for (const j of [...joins, ...logins]) {
+      assert.equal(j.status, 503, `a join or a login during the outage is refused 503: ${JSON.stringify(j)}`);
       assert.equal(j.code, "service_unavailable");
-      assert.ok(j.ms < 1000, `a join is refused at once: ${j.ms} ms`);
+      assert.ok(j.ms < 1000, `refused at once: ${j.ms} ms`);
     }
     assert.equal(roomErrors[0]!.code, "service_unavailable", "a room message that needs Redis is answered service_unavailable");
     assert.ok(roomErrors[0]!.retry_after! >= 1);
+    assert.ok(roomAnswerMs < 1000, `the room answers within a second: ${roomAnswerMs} ms`);
     assert.ok(firstAfter.at - back < 5000, `sends succeed again within seconds: ${firstAfter.at - back} ms`);
 
     // Stored: each acknowledged message exactly once, nothing unacknowledged besides.
@@ -209,6 +221,32 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
     const got = [first, second].map((room) => new Promise<{ content: string }>((resolve) => room.onMessage("message", resolve)));
     assert.equal((await api("POST", "/api/v1/messages/dm", { base: other.url, token: friend.token, body: { recipient_id: user.id, content: "both" } })).status, 201);
     assert.deepEqual((await Promise.all(got)).map((m) => m.content), ["both", "both"]);
+  });
+
+  it("a live process that Redis forgot without an outage (its listings gone, as when another process swept it) lists its rooms again within seconds", async () => {
+    const [a, b] = nodes;
+    const user = await newPlayer(a!.url, clusterName("rg"));
+    const first = await connect(a!, user.token).joinOrCreate("inbox", {});
+    first.onMessage("*", () => {});
+    rooms.push(first);
+    const host = hostOf(first, nodes);
+    const other = host === a ? b! : a!;
+    const registry = new Redis(redis.url);
+    try {
+      const { processId } = JSON.parse((await registry.hget("roomcaches", first.roomId))!) as { processId: string };
+      const sweptListings = (await registry.hgetall("roomcaches")) as Record<string, string>;
+      const ofHost = Object.keys(sweptListings).filter((id) => JSON.parse(sweptListings[id]!).processId === processId);
+      await registry.hdel("roomcount", processId);
+      await registry.hdel("roomcaches", ...ofHost);
+      await registry.del(`tavern:process:${processId}`);
+      await eventually(async () => (await registry.hexists("roomcaches", first.roomId)) === 1, "the room listed again", 5000);
+    } finally {
+      registry.disconnect();
+    }
+    const second = await connect(other, user.token).joinOrCreate("inbox", {});
+    second.onMessage("*", () => {});
+    rooms.push(second);
+    assert.equal(hostOf(second, nodes), host, "the second device is seated in the live room");
   });
 
   it("a rejoin after one process is SIGKILLed lands on the survivor in under a second", async () => {
