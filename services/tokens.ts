@@ -135,7 +135,7 @@ export class TokenService {
    * until the copy is rebuilt, so a revoked token never works again.
    */
   async isRevoked(claims: Pick<AuthClaims, "jti" | "sid">): Promise<boolean> {
-    // Issued together, these travel as one round trip on the presence connection.
+    // Issued in one tick: on Redis, auto-pipelining sends them in one write (one round trip).
     const [jti, sid, loaded] = await Promise.all([
       this.presence.exists(`revoked:jti:${claims.jti}`),
       this.presence.exists(`revoked:sid:${claims.sid}`),
