@@ -83,7 +83,7 @@ interface Target {
   endpoint: string;
   roomName: string;
   credentials?: (BotCredentials | null)[];
-  /** RSS once the server is up and, for the product, its bots are registered: before anyone joins. */
+  /** RSS once the server is up, before any bot registers or joins. */
   emptyRssMb: number;
   /** Server-side ticks so far and the tick-duration histogram in seconds (cumulative buckets). */
   ticks: () => Promise<{ total: number; buckets: [number, number][] }>;
@@ -125,6 +125,7 @@ async function startProduct(clients: number, radius: number, o: Options): Promis
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitUntil(server, async () => (await fetch(`${url}/readyz`)).status === 200);
+    const emptyRssMb = rssMb(server.pid);
     const started = Date.now();
     const credentials = await setUpBots(url, clients);
     o.log(`  REST setup of ${clients} bots: ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -133,7 +134,7 @@ async function startProduct(clients: number, radius: number, o: Options): Promis
       endpoint: `ws://127.0.0.1:${port}`,
       roomName: "world_zone",
       credentials,
-      emptyRssMb: rssMb(server.pid),
+      emptyRssMb,
       ticks: async () => {
         const scrape = await scrapeMetrics(`${url}/metrics`, metricsToken);
         const buckets = histogramBuckets(scrape, "tavern_world_tick_seconds");
@@ -193,7 +194,7 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
   });
   fleet.start();
   try {
-    const joinDeadline = Date.now() + 60_000 + (clients * 100) / Math.max(1, o.botProcesses);
+    const joinDeadline = Date.now() + 60_000 + clients * 100;
     for (;;) {
       const s = fleet.peek();
       if (s && s.joined + s.failed >= clients) break;
@@ -233,7 +234,8 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
 /** Below this share of the configured move rate, the bots, not the server, limited the run. */
 const KEPT_UP = 0.95;
 
-const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; note?: (f: RunFigures) => string }[] = [
+/** Each figure of the table: `about` says how to read it, `flag` marks a run whose figure needs a caveat. */
+const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; about?: string; flag?: (f: RunFigures) => string }[] = [
   { figure: "bots connected", unit: "clients", pick: (f) => f.connected },
   { figure: "failed joins", unit: "clients", pick: (f) => f.failed },
   { figure: "ticks/s held", unit: "ticks/s", pick: (f) => f.ticksPerSecond },
@@ -242,13 +244,18 @@ const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number |
     figure: "moves sent per bot-second",
     unit: "moves/s",
     pick: (f) => f.movesPerBotSecond,
-    note: (f) => (f.movesPerBotSecond < KEPT_UP * MOVES_PER_SECOND ? `bots fell behind (configured ${MOVES_PER_SECOND})` : ""),
+    flag: (f) => (f.movesPerBotSecond < KEPT_UP * MOVES_PER_SECOND ? `bots fell behind (configured ${MOVES_PER_SECOND})` : ""),
   },
   { figure: "tick duration p50", unit: "ms", pick: (f) => f.tickP50 },
   { figure: "tick duration p99", unit: "ms", pick: (f) => f.tickP99 },
   { figure: "server CPU per client-second", unit: "ms", pick: (f) => f.cpuMsPerClientSecond },
   { figure: "server RSS", unit: "MB", pick: (f) => f.rssMb },
-  { figure: "server RSS per client", unit: "MB", pick: (f) => (f.connected > 0 ? (f.rssMb - f.emptyRssMb) / f.connected : null) },
+  {
+    figure: "server RSS per client",
+    unit: "MB",
+    pick: (f) => (f.connected > 0 ? (f.rssMb - f.emptyRssMb) / f.connected : null),
+    about: "above the server just started; the product's includes the bots' accounts",
+  },
   { figure: "received per client", unit: "KB/s", pick: (f) => f.kbPerClientSecond },
   { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50 },
   { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99 },
@@ -269,8 +276,9 @@ export function scenarioRows(scenario: string, product: RunOutcome, reference: R
     const value = failed(product) ? null : f.pick(product);
     const ref = failed(reference) ? null : f.pick(reference);
     const notes = [
-      !failed(product) && f.note?.(product) ? `product: ${f.note(product)}` : "",
-      !failed(reference) && f.note?.(reference) ? `reference: ${f.note(reference)}` : "",
+      f.about ?? "",
+      !failed(product) && f.flag?.(product) ? `product: ${f.flag(product)}` : "",
+      !failed(reference) && f.flag?.(reference) ? `reference: ${f.flag(reference)}` : "",
     ].filter(Boolean);
     rows.push({ scenario, figure: f.figure, value, reference: ref, unit: f.unit, note: notes.join("; ") || undefined });
   }
@@ -306,7 +314,8 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
             o.log(`  ${JSON.stringify(figures)}`);
             return figures;
           } finally {
-            await target.server.stop("SIGTERM");
+            // A profiled server writes its profile as it exits, after its graceful shutdown.
+            await target.server.stop("SIGTERM", o.cpuProfDir ? 120_000 : 10_000);
             await target.close?.();
           }
         } catch (err) {

@@ -115,8 +115,9 @@ export class Interest<M extends Member> {
   private readonly cellFill: Int32Array;
   /** Scratch space for the chunks of one tick, and for the patch being assembled. */
   private chunks = new Uint8Array(64 * 1024);
-  private patch = new Uint8Array(64 * 1024);
+  private patch = Buffer.allocUnsafeSlow(64 * 1024);
   private chunkOffset = 0;
+  private readonly chunkIt = { offset: 0 };
 
   constructor(radius: number, width: number, height: number, options: InterestOptions = {}) {
     const leave = radius * (1 + LEAVE_MARGIN);
@@ -271,7 +272,7 @@ export class Interest<M extends Member> {
       const base = view.changes.size > 0 ? encoder.encodeView(view, sharedOffset, it) : shared;
       it.offset = sharedOffset;
       const holds = t.holds;
-      if (this.patch.length < base.length + holds.length * CHUNK_MAX) this.patch = new Uint8Array((base.length + holds.length * CHUNK_MAX) * 2);
+      if (this.patch.length < base.length + holds.length * CHUNK_MAX) this.patch = Buffer.allocUnsafeSlow((base.length + holds.length * CHUNK_MAX) * 2);
       const patch = this.patch;
       patch.set(base);
       let offset = base.length;
@@ -300,7 +301,7 @@ export class Interest<M extends Member> {
       }
       // Sent frames are written out later, so each patch gets bytes of its own.
       const out = Buffer.allocUnsafe(offset);
-      out.set(patch.subarray(0, offset));
+      patch.copy(out, 0, 0, offset);
       send(out);
     }
 
@@ -322,7 +323,8 @@ export class Interest<M extends Member> {
   private chunkOf(t: Tracked<M>, tick: number): void {
     if (t.chunkTick === tick) return;
     const bytes = this.chunks;
-    const it = { offset: this.chunkOffset };
+    const it = this.chunkIt;
+    it.offset = this.chunkOffset;
     const player = t.member.player;
     t.chunkTick = tick;
     t.chunkStart = it.offset;
