@@ -63,6 +63,8 @@ export interface WorldBenchOptions {
 /** The figures of one run, product or reference. */
 export interface RunFigures {
   connected: number;
+  /** Bots that had not joined (or failed) when the window opened: their joins loaded the window. */
+  notInAtStart: number;
   failed: number;
   ticksPerSecond: number;
   patchesPerClientSecond: number;
@@ -212,6 +214,7 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
     const ms = (v: number | null) => (v === null ? null : v * 1000);
     return {
       connected,
+      notInAtStart: clients - f0.joined - f0.failed,
       failed: f1.failed,
       ticksPerSecond: (t1.total - t0.total) / seconds,
       patchesPerClientSecond: (f1.patches - f0.patches) / clientSeconds,
@@ -236,7 +239,12 @@ const KEPT_UP = 0.95;
 
 /** Each figure of the table: `about` says how to read it, `flag` marks a run whose figure needs a caveat. */
 const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; about?: string; flag?: (f: RunFigures) => string }[] = [
-  { figure: "bots connected", unit: "clients", pick: (f) => f.connected },
+  {
+    figure: "bots connected",
+    unit: "clients",
+    pick: (f) => f.connected,
+    flag: (f) => (f.notInAtStart > 0 ? `${f.notInAtStart} still joining when the window opened` : ""),
+  },
   { figure: "failed joins", unit: "clients", pick: (f) => f.failed },
   { figure: "ticks/s held", unit: "ticks/s", pick: (f) => f.ticksPerSecond },
   { figure: "patches/s seen per client", unit: "patches/s", pick: (f) => f.patchesPerClientSecond },

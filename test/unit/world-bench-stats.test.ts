@@ -91,6 +91,7 @@ describe("world benchmark stats files", () => {
   it("a reference run that failed on its stats file leaves the product's figures in the table, with the reason", () => {
     const product: RunFigures = {
       connected: 200,
+      notInAtStart: 0,
       failed: 0,
       ticksPerSecond: 20,
       patchesPerClientSecond: 20,
