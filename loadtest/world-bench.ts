@@ -301,7 +301,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
     backend: "embedded",
     serverCore: 0,
     botCore: 1,
-    botProcesses: 1,
+    botProcesses: 4,
     cpuProfDir: "",
     log: (line) => process.stderr.write(`${line}\n`),
     ...options,
