@@ -68,7 +68,7 @@ const LEAVE_MARGIN = 0.05;
 const NEAR_SHARE = 0.5;
 /** Beyond it, at most every this many ticks. */
 export const FAR_INTERVAL = 4;
-/** Bytes of one chunk at most: switch (1), ref id (up to 9), three fields (1 + 4 each... + seq up to 5). */
+/** Bytes of one chunk at most: switch (1), ref id (up to 9), x, y and seq (5 each); rounded up. */
 const CHUNK_MAX = 32;
 
 /** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
