@@ -1,14 +1,13 @@
-import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { Client } from "pg";
 import { runChatBenchmark } from "./chat-bench";
 import { runOrigchatBenchmark } from "./origchat-bench";
 import { runPointsBenchmark } from "./points-bench";
 import { runRestBenchmark } from "./rest-bench";
 import { runStoryBenchmark } from "./story-bench";
+import { freshDatabase, REAL_BACKEND } from "./lib/backend";
 import { toMarkdown, type BenchRow } from "./lib/table";
 import { runWorldBenchmark } from "./world-bench";
 
@@ -40,19 +39,11 @@ async function withBackend<T>(run: (env: Record<string, string>, real: boolean) 
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  const base = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const redis = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/14";
-  const name = `tavern_bench_${crypto.randomBytes(3).toString("hex")}`;
-  const admin = new Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  const database = await freshDatabase();
   try {
-    const url = new URL(base);
-    url.pathname = `/${name}`;
-    return await run({ DATABASE_URL: url.toString(), REDIS_URL: redis }, true);
+    return await run({ DATABASE_URL: database.url, REDIS_URL: REAL_BACKEND.redis }, true);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

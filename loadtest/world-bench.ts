@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { freshDatabase, REAL_BACKEND } from "./lib/backend";
 import {
   cpuMs,
   freePort,
@@ -11,7 +11,6 @@ import {
   histogramPercentile,
   loadAverage,
   metricSum,
-  ROOT,
   rssMb,
   scrapeMetrics,
   sleep,
@@ -20,17 +19,25 @@ import {
   type Pinned,
 } from "./lib/proc";
 import { BENCH_LIMITS } from "./lib/server";
+import { readStatsFile, readStatsFilePatiently } from "./lib/stats-file";
 import { toMarkdown, type BenchRow } from "./lib/table";
-import { setUpBots } from "./lib/world-setup";
-import { latencyPercentile, latencySamples, type FleetSnapshot } from "./lib/world-stats";
+import { Fleet, MOVES_PER_SECOND } from "./lib/world-fleet";
+import { setUpBots, type BotCredentials } from "./lib/world-setup";
+import { latencyPercentile, latencySamples } from "./lib/world-stats";
 
 /**
  * The world-zone benchmark (docs/performance.md): for each client count, with AOI
  * off and on, the product and its bare reference (loadtest/reference/bare-world.ts)
  * are each driven by the same bots for the same window, the server pinned to core 0
- * and the bots to core 1.
+ * and the bots to core 1 (spread over --bot-processes processes on that core). A
+ * run that fails says why in the table; the others still run.
  *
  *   npx tsx loadtest/world-bench.ts --clients 100,500,1000 --seconds 30 [--aoi off,on] [--spread 20]
+ *     [--bot-processes 2] [--backend embedded|real] [--cpu-prof DIR]
+ *
+ * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL,
+ * BENCH_REDIS_URL), a database created for each product run and dropped after it.
+ * --cpu-prof writes a V8 CPU profile of every product server into DIR.
  */
 
 export interface WorldBenchOptions {
@@ -43,21 +50,30 @@ export interface WorldBenchOptions {
   radius?: number;
   /** Extra environment of the product server, e.g. DATABASE_URL and REDIS_URL of a real backend. */
   env?: Record<string, string>;
+  /** `real`: a fresh Postgres database per product run, and Redis (overrides DATABASE_URL/REDIS_URL in env). */
+  backend?: "embedded" | "real";
   serverCore?: number;
   botCore?: number;
+  botProcesses?: number;
+  /** Directory for a V8 CPU profile of each product server; none when empty. */
+  cpuProfDir?: string;
   log?: (line: string) => void;
 }
 
 /** The figures of one run, product or reference. */
-interface RunFigures {
+export interface RunFigures {
   connected: number;
+  /** Bots that had not joined (or failed) when the window opened: their joins loaded the window. */
+  notInAtStart: number;
   failed: number;
   ticksPerSecond: number;
   patchesPerClientSecond: number;
+  movesPerBotSecond: number;
   tickP50: number | null;
   tickP99: number | null;
   cpuMsPerClientSecond: number;
   rssMb: number;
+  emptyRssMb: number;
   kbPerClientSecond: number;
   latencyP50: number | null;
   latencyP99: number | null;
@@ -68,22 +84,23 @@ interface Target {
   server: Pinned;
   endpoint: string;
   roomName: string;
-  botArgs: string[];
+  credentials?: (BotCredentials | null)[];
+  /** RSS once the server is up, before any bot registers or joins. */
+  emptyRssMb: number;
   /** Server-side ticks so far and the tick-duration histogram in seconds (cumulative buckets). */
   ticks: () => Promise<{ total: number; buckets: [number, number][] }>;
+  /** Releases what the target holds beyond its server (a database). */
+  close?: () => Promise<void>;
 }
 
-const readJson = <T>(file: string): T | undefined => {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
-    return undefined;
-  }
-};
+type Options = Required<WorldBenchOptions>;
 
-async function startProduct(clients: number, radius: number, o: Required<WorldBenchOptions>, dir: string): Promise<Target> {
+async function startProduct(clients: number, radius: number, o: Options): Promise<Target> {
   const port = await freePort();
   const metricsToken = randomBytes(16).toString("hex");
+  const database = o.backend === "real" ? await freshDatabase() : undefined;
+  const backend: Record<string, string> = database ? { DATABASE_URL: database.url, REDIS_URL: REAL_BACKEND.redis } : {};
+  const profile: Record<string, string> = o.cpuProfDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${o.cpuProfDir}` } : {};
   const server = startPinned(
     "index.ts",
     [],
@@ -102,41 +119,63 @@ async function startProduct(clients: number, radius: number, o: Required<WorldBe
       WORLD_AOI_RADIUS: String(radius),
       WORLD_MAX_CLIENTS: String(clients + 10),
       ...o.env,
+      ...backend,
+      ...profile,
     },
     o.serverCore,
   );
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntil(server, async () => (await fetch(`${url}/readyz`)).status === 200);
-  const started = Date.now();
-  const credentials = await setUpBots(url, clients);
-  o.log(`  REST setup of ${clients} bots: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  const file = path.join(dir, "credentials.json");
-  writeFileSync(file, JSON.stringify(credentials));
-  return {
-    server,
-    endpoint: `ws://127.0.0.1:${port}`,
-    roomName: "world_zone",
-    botArgs: ["--credentials", file],
-    ticks: async () => {
-      const scrape = await scrapeMetrics(`${url}/metrics`, metricsToken);
-      const buckets = histogramBuckets(scrape, "tavern_world_tick_seconds");
-      return { total: metricSum(scrape, "tavern_world_ticks_total"), buckets };
-    },
-  };
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await waitUntil(server, async () => (await fetch(`${url}/readyz`)).status === 200);
+    const emptyRssMb = rssMb(server.pid);
+    const started = Date.now();
+    const credentials = await setUpBots(url, clients);
+    o.log(`  REST setup of ${clients} bots: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return {
+      server,
+      endpoint: `ws://127.0.0.1:${port}`,
+      roomName: "world_zone",
+      credentials,
+      emptyRssMb,
+      ticks: async () => {
+        const scrape = await scrapeMetrics(`${url}/metrics`, metricsToken);
+        const buckets = histogramBuckets(scrape, "tavern_world_tick_seconds");
+        return { total: metricSum(scrape, "tavern_world_ticks_total"), buckets };
+      },
+      close: database?.drop,
+    };
+  } catch (err) {
+    await server.stop("SIGTERM");
+    await database?.drop();
+    throw err;
+  }
 }
 
-async function startReference(radius: number, core: number, dir: string): Promise<Target> {
+interface ReferenceTicks {
+  total: number;
+  tenthsOfMs: number[];
+}
+
+const isReferenceTicks = (v: unknown): v is ReferenceTicks =>
+  typeof v === "object" && v !== null && typeof (v as ReferenceTicks).total === "number" && Array.isArray((v as ReferenceTicks).tenthsOfMs);
+
+async function startReference(radius: number, o: Options, dir: string): Promise<Target> {
   const port = await freePort();
   const stats = path.join(dir, "reference.json");
-  const server = startPinned("loadtest/reference/bare-world.ts", ["--port", String(port), "--radius", String(radius), "--stats", stats], {}, core);
-  await waitUntil(server, async () => server.output().includes("listening") && readJson(stats) !== undefined);
+  const server = startPinned("loadtest/reference/bare-world.ts", ["--port", String(port), "--radius", String(radius), "--stats", stats], {}, o.serverCore);
+  try {
+    await waitUntil(server, async () => server.output().includes("listening") && readStatsFile(stats, isReferenceTicks) !== undefined);
+  } catch (err) {
+    await server.stop("SIGTERM");
+    throw err;
+  }
   return {
     server,
     endpoint: `ws://127.0.0.1:${port}`,
     roomName: "bare_world",
-    botArgs: ["--bare"],
+    emptyRssMb: rssMb(server.pid),
     ticks: async () => {
-      const s = readJson<{ total: number; tenthsOfMs: number[] }>(stats)!;
+      const s = await readStatsFilePatiently(stats, isReferenceTicks);
       let cumulative = 0;
       const buckets = s.tenthsOfMs.map((n, i) => [(i + 0.5) / 10000, (cumulative += n)] as [number, number]);
       return { total: s.total, buckets };
@@ -145,29 +184,29 @@ async function startReference(radius: number, core: number, dir: string): Promis
 }
 
 /** Runs the bots for `target` and measures one window. */
-async function measure(target: Target, clients: number, o: Required<WorldBenchOptions>, dir: string): Promise<RunFigures> {
-  const stats = path.join(dir, `bots-${target.roomName}.json`);
-  rmSync(stats, { force: true });
-  const bot = [
-    "taskset", "-c", String(o.botCore), path.join(ROOT, "node_modules/.bin/node"), "--import", "tsx", "loadtest/world.ts",
-    "--endpoint", target.endpoint, "--room", target.roomName, "--numClients", String(clients),
-    "--stats", stats, "--output", path.join(dir, `bots-${target.roomName}.log`), ...target.botArgs,
-  ].join(" ");
-  // @colyseus/loadtest draws a terminal UI and needs a TTY; its own process group so it can be stopped whole.
-  const bots = spawn("script", ["-qec", bot, "/dev/null"], { cwd: ROOT, stdio: ["pipe", "ignore", "ignore"], detached: true });
+async function measure(target: Target, clients: number, o: Options, dir: string): Promise<RunFigures> {
+  const fleet = new Fleet({
+    endpoint: target.endpoint,
+    roomName: target.roomName,
+    clients,
+    processes: o.botProcesses,
+    core: o.botCore,
+    dir,
+    credentials: target.credentials,
+  });
+  fleet.start();
   try {
-    const fleet = () => readJson<FleetSnapshot>(stats);
     const joinDeadline = Date.now() + 60_000 + clients * 100;
     for (;;) {
-      const s = fleet();
+      const s = fleet.peek();
       if (s && s.joined + s.failed >= clients) break;
-      if (Date.now() > joinDeadline || bots.exitCode !== null) break;
+      if (Date.now() > joinDeadline || fleet.gone) break;
       await sleep(500);
     }
     await sleep(o.spreadSeconds * 1000);
-    const [f0, t0, c0, at0] = [fleet()!, await target.ticks(), cpuMs(target.server.pid), performance.now()];
+    const [f0, t0, c0, at0] = [await fleet.read(), await target.ticks(), cpuMs(target.server.pid), performance.now()];
     await sleep(o.seconds * 1000);
-    const [f1, t1, c1, at1] = [fleet()!, await target.ticks(), cpuMs(target.server.pid), performance.now()];
+    const [f1, t1, c1, at1] = [await fleet.read(), await target.ticks(), cpuMs(target.server.pid), performance.now()];
     const rss = rssMb(target.server.pid);
     const seconds = (at1 - at0) / 1000;
     const connected = f1.joined - f1.left;
@@ -175,77 +214,129 @@ async function measure(target: Target, clients: number, o: Required<WorldBenchOp
     const ms = (v: number | null) => (v === null ? null : v * 1000);
     return {
       connected,
+      notInAtStart: clients - f0.joined - f0.failed,
       failed: f1.failed,
       ticksPerSecond: (t1.total - t0.total) / seconds,
       patchesPerClientSecond: (f1.patches - f0.patches) / clientSeconds,
+      movesPerBotSecond: (f1.moves - f0.moves) / clientSeconds,
       tickP50: ms(histogramPercentile(t0.buckets, t1.buckets, 50)),
       tickP99: ms(histogramPercentile(t0.buckets, t1.buckets, 99)),
       cpuMsPerClientSecond: (c1 - c0) / clientSeconds,
       rssMb: rss,
+      emptyRssMb: target.emptyRssMb,
       kbPerClientSecond: (f1.bytes - f0.bytes) / 1024 / clientSeconds,
       latencyP50: latencyPercentile(f0, f1, 50),
       latencyP99: latencyPercentile(f0, f1, 99),
       latencySamples: latencySamples(f0, f1),
     };
   } finally {
-    try {
-      process.kill(-bots.pid!, "SIGKILL");
-    } catch {
-      // already gone
-    }
+    fleet.stop();
   }
 }
 
-const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; note: string }[] = [
-  { figure: "bots connected", unit: "clients", pick: (f) => f.connected, note: "joins are sequential; REST setup done up front" },
-  { figure: "failed joins", unit: "clients", pick: (f) => f.failed, note: "" },
-  { figure: "ticks/s held", unit: "ticks/s", pick: (f) => f.ticksPerSecond, note: "server-side; 20 is the configured rate" },
-  { figure: "patches/s seen per client", unit: "patches/s", pick: (f) => f.patchesPerClientSecond, note: "client-side" },
-  { figure: "tick duration p50", unit: "ms", pick: (f) => f.tickP50, note: "simulation + patch encode/send" },
-  { figure: "tick duration p99", unit: "ms", pick: (f) => f.tickP99, note: "" },
-  { figure: "server CPU per client-second", unit: "ms", pick: (f) => f.cpuMsPerClientSecond, note: "utime+stime" },
-  { figure: "server RSS", unit: "MB", pick: (f) => f.rssMb, note: "at the end of the window" },
-  { figure: "received per client", unit: "KB/s", pick: (f) => f.kbPerClientSecond, note: "WebSocket payload bytes" },
-  { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50, note: "" },
-  { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99, note: "" },
+/** Below this share of the configured move rate, the bots, not the server, limited the run. */
+const KEPT_UP = 0.95;
+
+/** Each figure of the table: `about` says how to read it, `flag` marks a run whose figure needs a caveat. */
+const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; about?: string; flag?: (f: RunFigures) => string }[] = [
+  {
+    figure: "bots connected",
+    unit: "clients",
+    pick: (f) => f.connected,
+    flag: (f) => (f.notInAtStart > 0 ? `${f.notInAtStart} still joining when the window opened` : ""),
+  },
+  { figure: "failed joins", unit: "clients", pick: (f) => f.failed },
+  { figure: "ticks/s held", unit: "ticks/s", pick: (f) => f.ticksPerSecond },
+  { figure: "patches/s seen per client", unit: "patches/s", pick: (f) => f.patchesPerClientSecond },
+  {
+    figure: "moves sent per bot-second",
+    unit: "moves/s",
+    pick: (f) => f.movesPerBotSecond,
+    flag: (f) => (f.movesPerBotSecond < KEPT_UP * MOVES_PER_SECOND ? `bots fell behind (configured ${MOVES_PER_SECOND})` : ""),
+  },
+  { figure: "tick duration p50", unit: "ms", pick: (f) => f.tickP50 },
+  { figure: "tick duration p99", unit: "ms", pick: (f) => f.tickP99 },
+  { figure: "server CPU per client-second", unit: "ms", pick: (f) => f.cpuMsPerClientSecond },
+  { figure: "server RSS", unit: "MB", pick: (f) => f.rssMb },
+  {
+    figure: "server RSS per client",
+    unit: "MB",
+    pick: (f) => (f.connected > 0 ? (f.rssMb - f.emptyRssMb) / f.connected : null),
+    about: "above the server just started; the product's includes the bots' accounts",
+  },
+  { figure: "received per client", unit: "KB/s", pick: (f) => f.kbPerClientSecond },
+  { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50 },
+  { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99 },
 ];
 
+/** One run's outcome: its figures, or why it has none. */
+export type RunOutcome = RunFigures | { error: string };
+
+const failed = (o: RunOutcome): o is { error: string } => "error" in o;
+
+/** The rows of one scenario; a failed run leaves its column n/a and says why in a row of its own. */
+export function scenarioRows(scenario: string, product: RunOutcome, reference: RunOutcome): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const [who, o] of [["product", product], ["reference", reference]] as const) {
+    if (failed(o)) rows.push({ scenario, figure: `${who} run failed`, value: null, reference: null, unit: "", note: o.error });
+  }
+  for (const f of FIGURES) {
+    const value = failed(product) ? null : f.pick(product);
+    const ref = failed(reference) ? null : f.pick(reference);
+    const notes = [
+      f.about ?? "",
+      !failed(product) && f.flag?.(product) ? `product: ${f.flag(product)}` : "",
+      !failed(reference) && f.flag?.(reference) ? `reference: ${f.flag(reference)}` : "",
+    ].filter(Boolean);
+    rows.push({ scenario, figure: f.figure, value, reference: ref, unit: f.unit, note: notes.join("; ") || undefined });
+  }
+  return rows;
+}
+
 export async function runWorldBenchmark(options: WorldBenchOptions): Promise<BenchRow[]> {
-  const o: Required<WorldBenchOptions> = {
+  const o: Options = {
     spreadSeconds: 20,
     radius: 100,
     env: {},
+    backend: "embedded",
     serverCore: 0,
     botCore: 1,
+    botProcesses: 4,
+    cpuProfDir: "",
     log: (line) => process.stderr.write(`${line}\n`),
     ...options,
   };
+  if (o.cpuProfDir) mkdirSync(o.cpuProfDir, { recursive: true });
   const rows: BenchRow[] = [];
   for (const aoi of o.aoi) {
     for (const clients of o.clients) {
-      const scenario = `world ${clients} bots, AOI ${aoi ? `on (r=${o.radius})` : "off"}`;
+      const scenario = `world ${clients} bots, AOI ${aoi ? `on (r=${o.radius})` : "off"}${o.backend === "real" ? ", Postgres + Redis" : ""}`;
       const radius = aoi ? o.radius : 0;
-      const dir = mkdtempSync(path.join(tmpdir(), "world-bench-"));
-      const run = async (start: () => Promise<Target>, what: string) => {
+      const run = async (start: (dir: string) => Promise<Target>, what: string): Promise<RunOutcome> => {
         o.log(`${scenario}: ${what} (load ${loadAverage()})`);
-        const target = await start();
+        const dir = mkdtempSync(path.join(tmpdir(), "world-bench-"));
         try {
-          const figures = await measure(target, clients, o, dir);
-          o.log(`  ${JSON.stringify(figures)}`);
-          return figures;
+          const target = await start(dir);
+          try {
+            const figures = await measure(target, clients, o, dir);
+            o.log(`  ${JSON.stringify(figures)}`);
+            return figures;
+          } finally {
+            // A profiled server writes its profile as it exits, after its graceful shutdown.
+            await target.server.stop("SIGTERM", o.cpuProfDir ? 120_000 : 10_000);
+            await target.close?.();
+          }
+        } catch (err) {
+          const error = err instanceof Error ? err.message.split("\n")[0]! : String(err);
+          o.log(`  ${what} failed: ${err instanceof Error ? err.stack : error}`);
+          return { error };
         } finally {
-          await target.server.stop("SIGTERM");
+          rmSync(dir, { recursive: true, force: true });
         }
       };
-      try {
-        const product = await run(() => startProduct(clients, radius, o, dir), "product");
-        const reference = await run(() => startReference(radius, o.serverCore, dir), "bare reference");
-        for (const f of FIGURES) {
-          rows.push({ scenario, figure: f.figure, value: f.pick(product), reference: f.pick(reference), unit: f.unit, note: f.note || undefined });
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      const product = await run(() => startProduct(clients, radius, o), "product");
+      const reference = await run((dir) => startReference(radius, o, dir), "bare reference");
+      rows.push(...scenarioRows(scenario, product, reference));
     }
   }
   return rows;
@@ -259,15 +350,26 @@ if (require.main === module) {
       aoi: { type: "string", default: "off,on" },
       seconds: { type: "string", default: "30" },
       spread: { type: "string", default: "20" },
+      "bot-processes": { type: "string", default: "4" },
+      backend: { type: "string", default: "embedded" },
+      "cpu-prof": { type: "string", default: "" },
     },
   });
+  const started = new Date();
+  const loadAtStart = loadAverage();
   runWorldBenchmark({
     clients: String(values.clients).split(",").map(Number),
     aoi: String(values.aoi).split(",").map((v) => v === "on"),
     seconds: Number(values.seconds),
     spreadSeconds: Number(values.spread),
+    botProcesses: Number(values["bot-processes"]),
+    backend: values.backend === "real" ? "real" : "embedded",
+    cpuProfDir: values["cpu-prof"] ? path.resolve(String(values["cpu-prof"])) : "",
   })
-    .then((rows) => process.stdout.write(`${toMarkdown(rows)}\n`))
+    .then((rows) => {
+      const header = `Run ${started.toISOString()}, ${values["bot-processes"]} bot processes, backend ${values.backend}; load average at start ${loadAtStart}, at end ${loadAverage()}`;
+      process.stdout.write(`${header}\n\n${toMarkdown(rows, { notes: true })}\n`);
+    })
     .catch((err) => {
       process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
       process.exit(1);

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { Encoder } from "@colyseus/schema";
-import { Interest, type Member } from "../rooms/world-zone/interest";
+import { FAR_INTERVAL, Interest, type Member } from "../rooms/world-zone/interest";
 import { FilteredZoneState, Player } from "../rooms/world-zone/state";
 import { percentile } from "./lib/table";
 
@@ -13,7 +13,7 @@ import { percentile } from "./lib/table";
  * the design in interest.ts was chosen; the benchmark (world-bench.ts) then measures
  * it for real.
  *
- *   npx tsx loadtest/world-model.ts [--players 1000] [--radius 100] [--seconds 60]
+ *   npx tsx loadtest/world-model.ts [--players 1000] [--radius 100] [--seconds 60] [--far-interval 4]
  */
 
 const { values } = parseArgs({
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     players: { type: "string", default: "1000" },
     radius: { type: "string", default: "100" },
     seconds: { type: "string", default: "60" },
+    "far-interval": { type: "string", default: String(FAR_INTERVAL) },
   },
 });
 const PLAYERS = Number(values.players);
@@ -46,7 +47,8 @@ const point = () => ({ x: random() * SIZE, y: random() * SIZE });
 const state = new FilteredZoneState();
 const encoder = new Encoder(state);
 Encoder.BUFFER_SIZE = Math.max(Encoder.BUFFER_SIZE, PLAYERS * 160);
-const interest = new Interest<Walker>(RADIUS, SIZE, SIZE);
+const FAR = Number(values["far-interval"]);
+const interest = new Interest<Walker>(RADIUS, SIZE, SIZE, { farInterval: FAR });
 const walkers: Walker[] = [];
 for (let i = 0; i < PLAYERS; i++) {
   const { x, y } = point();
@@ -58,7 +60,10 @@ for (let i = 0; i < PLAYERS; i++) {
 }
 
 const tickMs: number[] = [];
+// CPU time, unlike wall time, holds still on a machine other processes share.
+let cpuAtWarmUp = process.cpuUsage();
 for (let tick = 0; tick < TICKS; tick++) {
+  if (tick === WARM_UP) cpuAtWarmUp = process.cpuUsage();
   const started = performance.now();
   state.tick++;
   for (const w of walkers) {
@@ -86,14 +91,17 @@ for (let tick = 0; tick < TICKS; tick++) {
   if (measured) tickMs.push(performance.now() - started);
 }
 
+const cpu = process.cpuUsage(cpuAtWarmUp);
 const seconds = (TICKS - WARM_UP) / 20;
 const bytes = walkers.reduce((sum, w) => sum + w.bytes, 0);
 process.stdout.write(
   JSON.stringify({
     players: PLAYERS,
     radius: RADIUS,
+    far_interval: FAR,
     kb_per_client_second: +(bytes / PLAYERS / seconds / 1024).toFixed(2),
     tick_ms_p50: +percentile(tickMs, 50)!.toFixed(2),
     tick_ms_p99: +percentile(tickMs, 99)!.toFixed(2),
+    cpu_ms_per_tick: +((cpu.user + cpu.system) / 1000 / (TICKS - WARM_UP)).toFixed(2),
   }) + "\n",
 );

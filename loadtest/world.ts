@@ -19,6 +19,7 @@ import { FleetStats } from "./lib/world-stats";
  * --bare targets the bare reference (loadtest/reference/bare-world.ts): no REST, no auth.
  */
 
+/** 10 moves a second; the benchmark compares the moves sent against it (MOVES_PER_SECOND in world-fleet.ts). */
 const MOVE_INTERVAL_MS = 100;
 const STRIDE = 10;
 
@@ -110,6 +111,7 @@ cli(async (options: Options) => {
       seq++;
       pending.push({ seq, at: performance.now() });
       room.send("move", { ...step(), seq });
+      fleet.moves++;
     }, MOVE_INTERVAL_MS);
   });
   room.onLeave((code: number) => {

@@ -19,7 +19,8 @@ export interface Pinned {
   /** The last lines it wrote, for error reports. */
   output: () => string;
   exited: Promise<number | null>;
-  stop: (signal?: NodeJS.Signals) => Promise<number | null>;
+  /** Sends `signal`, and SIGKILL if the process is still there after `graceMs`. */
+  stop: (signal?: NodeJS.Signals, graceMs?: number) => Promise<number | null>;
 }
 
 /**
@@ -42,9 +43,9 @@ export function startPinned(entry: string, args: string[], env: Record<string, s
     child,
     output: () => output,
     exited,
-    stop: async (signal = "SIGTERM") => {
+    stop: async (signal = "SIGTERM", graceMs = 10_000) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      const timeout = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const timeout = setTimeout(() => child.kill("SIGKILL"), graceMs);
       const code = await exited;
       clearTimeout(timeout);
       return code;

@@ -18,14 +18,15 @@ const fmt = (v: number | null) =>
 export const ratio = (row: BenchRow) =>
   row.value !== null && row.reference !== null && row.reference !== 0 ? row.value / row.reference : null;
 
-/** A Markdown table, as docs/performance.md holds it. */
-export function toMarkdown(rows: BenchRow[]): string {
+/** A Markdown table, as docs/performance.md holds it; with `notes`, a last column carries each row's note. */
+export function toMarkdown(rows: BenchRow[], { notes = false } = {}): string {
   const lines = [
-    "| scenario | figure | value | reference | ratio | unit |",
-    "| --- | --- | ---: | ---: | ---: | --- |",
+    `| scenario | figure | value | reference | ratio | unit |${notes ? " note |" : ""}`,
+    `| --- | --- | ---: | ---: | ---: | --- |${notes ? " --- |" : ""}`,
   ];
   for (const r of rows) {
-    lines.push(`| ${r.scenario} | ${r.figure} | ${fmt(r.value)} | ${fmt(r.reference)} | ${fmt(ratio(r))} | ${r.unit} |`);
+    const note = notes ? ` ${(r.note ?? "").replace(/\|/g, "\\|")} |` : "";
+    lines.push(`| ${r.scenario} | ${r.figure} | ${fmt(r.value)} | ${fmt(r.reference)} | ${fmt(ratio(r))} | ${r.unit} |${note}`);
   }
   return lines.join("\n");
 }

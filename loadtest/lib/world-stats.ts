@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { writeJsonAtomic } from "./stats-file";
 
 /** Latency histogram resolution: 1 ms buckets, the last one catching everything slower. */
 export const LATENCY_BUCKETS = 5000;
@@ -9,13 +9,25 @@ export const LATENCY_BUCKETS = 5000;
  */
 export interface FleetSnapshot {
   at: number;
+  /** The bot process, so the benchmark can stop exactly it. */
+  pid: number;
   joined: number;
   failed: number;
   left: number;
   bytes: number;
   patches: number;
+  /** Moves sent: against bots × seconds × the configured rate, it shows whether the bots kept up. */
+  moves: number;
   /** latency[i] = seq→patch samples that took i ms (the last bucket: that or more). */
   latency: number[];
+}
+
+const COUNTS = ["at", "pid", "joined", "failed", "left", "bytes", "patches", "moves"] as const;
+
+export function isFleetSnapshot(value: unknown): value is FleetSnapshot {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return COUNTS.every((k) => typeof v[k] === "number") && Array.isArray(v.latency) && v.latency.length === LATENCY_BUCKETS + 1;
 }
 
 export class FleetStats {
@@ -24,6 +36,7 @@ export class FleetStats {
   left = 0;
   bytes = 0;
   patches = 0;
+  moves = 0;
   readonly latency = new Array<number>(LATENCY_BUCKETS + 1).fill(0);
 
   recordLatency(ms: number) {
@@ -31,14 +44,30 @@ export class FleetStats {
   }
 
   snapshot(): FleetSnapshot {
-    const { joined, failed, left, bytes, patches } = this;
-    return { at: Date.now(), joined, failed, left, bytes, patches, latency: [...this.latency] };
+    const { joined, failed, left, bytes, patches, moves } = this;
+    return { at: Date.now(), pid: process.pid, joined, failed, left, bytes, patches, moves, latency: [...this.latency] };
   }
 
-  /** Rewrites `file` every second; the timer does not keep the process alive. */
+  /** Replaces `file` every second (atomically: readers never see half a file); the timer does not keep the process alive. */
   writeEverySecond(file: string) {
-    setInterval(() => writeFileSync(file, JSON.stringify(this.snapshot())), 1000).unref();
+    setInterval(() => writeJsonAtomic(file, this.snapshot()), 1000).unref();
   }
+}
+
+/** The snapshots of several bot processes as one fleet (`at` and `pid` of the first). */
+export function mergeSnapshots(snapshots: FleetSnapshot[]): FleetSnapshot {
+  const sum = (k: "joined" | "failed" | "left" | "bytes" | "patches" | "moves") => snapshots.reduce((s, x) => s + x[k], 0);
+  return {
+    at: snapshots[0]?.at ?? Date.now(),
+    pid: snapshots[0]?.pid ?? 0,
+    joined: sum("joined"),
+    failed: sum("failed"),
+    left: sum("left"),
+    bytes: sum("bytes"),
+    patches: sum("patches"),
+    moves: sum("moves"),
+    latency: Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x.latency[i] ?? 0), 0)),
+  };
 }
 
 /** The histogram between two snapshots, as a percentile (ms) over the window. */

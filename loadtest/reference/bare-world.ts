@@ -1,9 +1,9 @@
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { defineRoom, defineServer, LocalPresence, Room, type Client } from "@colyseus/core";
 import { Encoder, StateView } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { InterestGrid } from "./interest-grid";
+import { writeJsonAtomic } from "../lib/stats-file";
 import { FilteredZoneState, Player, ZoneState } from "../../rooms/world-zone/state";
 
 /**
@@ -32,7 +32,7 @@ const MAX_CLIENTS = 2000;
 const ticks = { total: 0, tenthsOfMs: new Array<number>(5001).fill(0) };
 if (typeof values.stats === "string") {
   const file = values.stats;
-  setInterval(() => writeFileSync(file, JSON.stringify({ at: Date.now(), ...ticks })), 1000).unref();
+  setInterval(() => writeJsonAtomic(file, { at: Date.now(), ...ticks }), 1000).unref();
 }
 
 interface Seat {

@@ -17,6 +17,15 @@ import { Player } from "./state";
  * that player. A chunk writes the same bytes Colyseus would for those fields, so the
  * SDK decodes it as an ordinary patch. `seq` only goes to the player's own client,
  * the one that reconciles with it; others hold the value it had when it came into view.
+ *
+ * A held player in the inner half of the radius is sent on every move; one in the
+ * outer half at most every FAR_INTERVAL ticks, and then where it stands now, so a
+ * client's copy of a distant player is never more than that many ticks old. The outer
+ * half is three quarters of the area, so this nearly halves the bytes of moves.
+ *
+ * The upkeep runs once per tick over every pair of neighbours, so it is laid out for
+ * that: members have small recycled slots, positions and cells are copied into typed
+ * arrays sorted by cell each tick, and "does A's view hold B" is one bit in a matrix.
  */
 export interface Member {
   readonly player: Player;
@@ -29,24 +38,38 @@ export interface Member {
 
 interface Tracked<M> {
   readonly member: M;
-  /** Orders pairs, so each pair is looked at once per update. */
-  readonly id: number;
+  /** Index into the typed arrays and the bit matrix; reused after the member leaves. */
+  readonly slot: number;
   cell: number;
-  /** Members this member's view holds, itself included. */
-  holds: Set<Tracked<M>>;
+  /** Members this member's view holds, itself included, and per entry what was sent of it. */
+  holds: Tracked<M>[];
+  /** `posTick` of the held player as its last chunk (or its ADD) carried it. */
+  sentPos: number[];
+  /** Tick of the last chunk of the held player sent to this member. */
+  sentAt: number[];
   /** The view was replaced for a new connection: its first full state covers what it holds so far. */
   fresh: boolean;
+  /** Tick of the last position change. */
+  posTick: number;
+  /** Changed this tick: position (already counted in posTick) or seq. */
   moved: boolean;
   seqChanged: boolean;
   /** This tick's chunk in the chunk buffer, valid while `chunkTick` is the current tick. */
   chunkTick: number;
   chunkStart: number;
+  /** End of the position part; the owner's copy runs on to `ownChunkEnd` with `seq`. */
   chunkEnd: number;
   ownChunkEnd: number;
 }
 
 /** Beyond the radius by this share of it, a held player is dropped. */
 const LEAVE_MARGIN = 0.05;
+/** Within this share of the radius a held player is sent on every move. */
+const NEAR_SHARE = 0.5;
+/** Beyond it, at most every this many ticks. */
+export const FAR_INTERVAL = 4;
+/** Bytes of one chunk at most: switch (1), ref id (up to 9), x, y and seq (5 each); rounded up. */
+const CHUNK_MAX = 32;
 
 /** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
 function fieldIndex(name: "x" | "y" | "seq"): number {
@@ -58,11 +81,17 @@ function fieldIndex(name: "x" | "y" | "seq"): number {
 
 const FIELD = { x: fieldIndex("x"), y: fieldIndex("y"), seq: fieldIndex("seq") } as const;
 
+export interface InterestOptions {
+  /** Ticks between updates of a held player in the outer half of the radius; 1 sends every move. */
+  farInterval?: number;
+}
+
 export class Interest<M extends Member> {
-  /** Members by cell, and each cell's neighbourhood (itself and the up to eight around it). */
-  private readonly cells: Set<Tracked<M>>[];
-  private readonly neighbours: number[][];
+  /** Each cell's neighbourhood: itself and the up to eight around it. */
+  private readonly neighbours: Int32Array[];
   private readonly members = new Map<M, Tracked<M>>();
+  private readonly bySlot: (Tracked<M> | undefined)[] = [];
+  private readonly freeSlots: number[] = [];
   /** Members whose position or seq changed this tick. */
   private readonly changed: Tracked<M>[] = [];
   private readonly cellSize: number;
@@ -70,12 +99,27 @@ export class Interest<M extends Member> {
   private readonly rows: number;
   private readonly enterSq: number;
   private readonly leaveSq: number;
-  private nextId = 0;
+  private readonly nearSq: number;
+  private readonly farInterval: number;
   private tick = 0;
-  /** Scratch space for the chunks of one tick. */
+  /** Row `a` holds bit `b` when a's view holds b; `words` 32-bit words a row. */
+  private bits = new Uint32Array(0);
+  private words = 0;
+  private capacity = 0;
+  /** Per slot, refreshed by `update`: position, and the slots sorted by cell (`cellStart[c]` .. `cellStart[c + 1]`). */
+  private xs = new Float64Array(0);
+  private ys = new Float64Array(0);
+  private byCell = new Int32Array(0);
+  private readonly cellStart: Int32Array;
+  /** The next free place of each cell while sorting. */
+  private readonly cellFill: Int32Array;
+  /** Scratch space for the chunks of one tick, and for the patch being assembled. */
   private chunks = new Uint8Array(64 * 1024);
+  private patch = Buffer.allocUnsafeSlow(64 * 1024);
+  private chunkOffset = 0;
+  private readonly chunkIt = { offset: 0 };
 
-  constructor(radius: number, width: number, height: number) {
+  constructor(radius: number, width: number, height: number, options: InterestOptions = {}) {
     const leave = radius * (1 + LEAVE_MARGIN);
     // Cells as wide as the leave distance: everything a member may hold lies in its cell or the eight around it.
     this.cellSize = leave;
@@ -83,15 +127,19 @@ export class Interest<M extends Member> {
     this.rows = Math.floor(height / leave) + 1;
     this.enterSq = radius * radius;
     this.leaveSq = leave * leave;
-    this.cells = Array.from({ length: this.columns * this.rows }, () => new Set<Tracked<M>>());
-    this.neighbours = this.cells.map((_, cell) => {
+    this.nearSq = (radius * NEAR_SHARE) ** 2;
+    this.farInterval = Math.max(1, options.farInterval ?? FAR_INTERVAL);
+    const cells = this.columns * this.rows;
+    this.cellStart = new Int32Array(cells + 1);
+    this.cellFill = new Int32Array(cells);
+    this.neighbours = Array.from({ length: cells }, (_, cell) => {
       const cx = cell % this.columns;
       const cy = Math.floor(cell / this.columns);
       const around: number[] = [];
       for (let y = Math.max(0, cy - 1); y <= Math.min(this.rows - 1, cy + 1); y++) {
         for (let x = Math.max(0, cx - 1); x <= Math.min(this.columns - 1, cx + 1); x++) around.push(y * this.columns + x);
       }
-      return around;
+      return Int32Array.from(around);
     });
   }
 
@@ -99,10 +147,13 @@ export class Interest<M extends Member> {
   join(member: M): void {
     const t: Tracked<M> = {
       member,
-      id: this.nextId++,
+      slot: this.takeSlot(),
       cell: -1,
-      holds: new Set(),
+      holds: [],
+      sentPos: [],
+      sentAt: [],
       fresh: true,
+      posTick: this.tick,
       moved: false,
       seqChanged: false,
       chunkTick: -1,
@@ -111,6 +162,7 @@ export class Interest<M extends Member> {
       ownChunkEnd: 0,
     };
     this.members.set(member, t);
+    this.bySlot[t.slot] = t;
     this.place(t, this.cellAt(member.x, member.y));
     this.reset(member);
   }
@@ -121,7 +173,8 @@ export class Interest<M extends Member> {
    */
   reset(member: M): void {
     const t = this.members.get(member)!;
-    t.holds.clear();
+    for (const h of t.holds) this.clearBit(t, h);
+    t.holds.length = t.sentPos.length = t.sentAt.length = 0;
     member.view?.dispose();
     member.view = new StateView();
     t.fresh = true;
@@ -133,9 +186,11 @@ export class Interest<M extends Member> {
     if (!t) return;
     // Every view, not only the neighbourhood's: a holder may be a cell further off until the next update.
     for (const o of this.members.values()) if (o !== t) this.hide(o, t);
+    for (const h of t.holds) this.clearBit(t, h);
     member.view?.dispose();
-    this.cells[t.cell]!.delete(t);
     this.members.delete(member);
+    this.bySlot[t.slot] = undefined;
+    this.freeSlots.push(t.slot);
   }
 
   /** The member's position (`x`, `y`, already set) or its `seq` changed this tick. */
@@ -144,7 +199,11 @@ export class Interest<M extends Member> {
     if (!t.moved && !t.seqChanged) this.changed.push(t);
     t.moved ||= positionChanged;
     t.seqChanged ||= seqChanged;
-    if (positionChanged) this.place(t, this.cellAt(member.x, member.y));
+    if (positionChanged) {
+      // The patch this tick's changes go out in.
+      t.posTick = this.tick + 1;
+      this.place(t, this.cellAt(member.x, member.y));
+    }
   }
 
   /**
@@ -160,17 +219,31 @@ export class Interest<M extends Member> {
         t.fresh = false;
       }
     }
+    this.sortByCell();
+    const { xs, ys, byCell, cellStart, bits, words, bySlot, enterSq, leaveSq } = this;
     for (const a of this.members.values()) {
-      const { x, y } = a.member;
-      for (const h of a.holds) {
-        if (h !== a && this.distanceSq(x, y, h) > this.leaveSq) this.hide(a, h);
+      const as = a.slot;
+      const x = xs[as]!;
+      const y = ys[as]!;
+      const holds = a.holds;
+      // Backwards: hiding swaps the last entry into the place of the one removed.
+      for (let i = holds.length - 1; i >= 0; i--) {
+        const hs = holds[i]!.slot;
+        if (hs === as) continue;
+        const dx = x - xs[hs]!;
+        const dy = y - ys[hs]!;
+        if (dx * dx + dy * dy > leaveSq) this.hide(a, holds[i]!);
       }
+      const row = as * words;
       for (const cell of this.neighbours[a.cell]!) {
-        for (const b of this.cells[cell]!) {
-          if (b.id > a.id && this.distanceSq(x, y, b) <= this.enterSq) {
-            this.show(a, b);
-            this.show(b, a);
-          }
+        for (let k = cellStart[cell]!, end = cellStart[cell + 1]!; k < end; k++) {
+          const bs = byCell[k]!;
+          if (bs <= as) continue;
+          const dx = x - xs[bs]!;
+          const dy = y - ys[bs]!;
+          if (dx * dx + dy * dy > enterSq) continue;
+          if ((bits[row + (bs >>> 5)]! & (1 << (bs & 31))) === 0) this.show(a, bySlot[bs]!);
+          if ((bits[bs * words + (as >>> 5)]! & (1 << (as & 31))) === 0) this.show(bySlot[bs]!, a);
         }
       }
     }
@@ -178,7 +251,8 @@ export class Interest<M extends Member> {
 
   /**
    * Sends this tick's patch to every joined client: the shared part (root fields), its
-   * view's membership changes, then the chunk of each player it holds that moved.
+   * view's membership changes, then a chunk for each player it holds whose position it
+   * is due (every move near, at most every `farInterval` ticks far), and its own.
    */
   sendPatches(encoder: Encoder, header: number, targets: Iterable<{ member: M; send: (bytes: Uint8Array) => void }>): void {
     const it = { offset: 1 };
@@ -189,84 +263,122 @@ export class Interest<M extends Member> {
     // Nothing of the players is left for Colyseus's per-view walk: their moves go as chunks.
     encoder.discardChanges();
     const tick = ++this.tick;
-    this.encodeChunks(tick);
+    this.startChunks();
+    const { nearSq, farInterval } = this;
 
     for (const { member, send } of targets) {
       const t = this.members.get(member)!;
       const view = member.view!;
       const base = view.changes.size > 0 ? encoder.encodeView(view, sharedOffset, it) : shared;
       it.offset = sharedOffset;
-      let length = base.length;
-      for (const h of t.holds) {
-        if (h.chunkTick === tick) length += (h === t ? h.ownChunkEnd : h.chunkEnd) - h.chunkStart;
-      }
-      // Sent frames are written out later, so each patch gets bytes of its own.
-      const patch = Buffer.allocUnsafe(length);
+      const holds = t.holds;
+      if (this.patch.length < base.length + holds.length * CHUNK_MAX) this.patch = Buffer.allocUnsafeSlow((base.length + holds.length * CHUNK_MAX) * 2);
+      const patch = this.patch;
       patch.set(base);
       let offset = base.length;
-      for (const h of t.holds) {
-        if (h.chunkTick !== tick) continue;
-        const end = h === t ? h.ownChunkEnd : h.chunkEnd;
-        patch.set(this.chunks.subarray(h.chunkStart, end), offset);
-        offset += end - h.chunkStart;
+      const { x, y } = member;
+      for (let i = 0; i < holds.length; i++) {
+        const h = holds[i]!;
+        let end: number;
+        if (h === t) {
+          if (!t.moved && !t.seqChanged) continue;
+          this.chunkOf(h, tick);
+          end = h.ownChunkEnd;
+        } else {
+          if (h.posTick <= t.sentPos[i]!) continue;
+          if (tick - t.sentAt[i]! < farInterval) {
+            const dx = x - h.member.x;
+            const dy = y - h.member.y;
+            if (dx * dx + dy * dy > nearSq) continue;
+          }
+          this.chunkOf(h, tick);
+          end = h.chunkEnd;
+          t.sentPos[i] = h.posTick;
+          t.sentAt[i] = tick;
+        }
+        const chunks = this.chunks;
+        for (let k = h.chunkStart; k < end; k++) patch[offset++] = chunks[k]!;
       }
-      send(patch);
+      // Sent frames are written out later, so each patch gets bytes of its own.
+      const out = Buffer.allocUnsafe(offset);
+      patch.copy(out, 0, 0, offset);
+      send(out);
     }
 
     for (const t of this.changed) t.moved = t.seqChanged = false;
     this.changed.length = 0;
   }
 
-  /**
-   * One chunk per changed player, laid out as Colyseus encodes a change of its fields:
-   * the switch to the player's structure, then (ADD | field index) and the value of x
-   * and y; the owner's copy runs on into `seq`.
-   */
-  private encodeChunks(tick: number): void {
-    const worst = this.changed.length * 24;
+  private startChunks(): void {
+    const worst = this.members.size * CHUNK_MAX;
     if (this.chunks.length < worst) this.chunks = new Uint8Array(worst * 2);
+    this.chunkOffset = 0;
+  }
+
+  /**
+   * The player's chunk of this tick, encoded on first use, laid out as Colyseus encodes
+   * a change of its fields: the switch to the player's structure, then (ADD | field
+   * index) and the value of x and y; the owner's copy runs on into `seq` when it changed.
+   */
+  private chunkOf(t: Tracked<M>, tick: number): void {
+    if (t.chunkTick === tick) return;
     const bytes = this.chunks;
-    const it = { offset: 0 };
-    for (const t of this.changed) {
-      if (!this.members.has(t.member)) continue;
-      const player = t.member.player;
-      t.chunkTick = tick;
-      t.chunkStart = it.offset;
-      bytes[it.offset++] = 255; // SWITCH_TO_STRUCTURE
-      encode.number(bytes, (player as unknown as Record<symbol, number>)[$refId]!, it);
-      if (t.moved) {
-        bytes[it.offset++] = OPERATION.ADD | FIELD.x;
-        encode.float32(bytes, player.x, it);
-        bytes[it.offset++] = OPERATION.ADD | FIELD.y;
-        encode.float32(bytes, player.y, it);
-      }
-      t.chunkEnd = t.moved ? it.offset : t.chunkStart;
-      if (t.seqChanged) {
-        bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
-        encode.uint32(bytes, player.seq, it);
-      }
-      t.ownChunkEnd = it.offset;
+    const it = this.chunkIt;
+    it.offset = this.chunkOffset;
+    const player = t.member.player;
+    t.chunkTick = tick;
+    t.chunkStart = it.offset;
+    bytes[it.offset++] = 255; // SWITCH_TO_STRUCTURE
+    encode.number(bytes, (player as unknown as Record<symbol, number>)[$refId]!, it);
+    bytes[it.offset++] = OPERATION.ADD | FIELD.x;
+    encode.float32(bytes, player.x, it);
+    bytes[it.offset++] = OPERATION.ADD | FIELD.y;
+    encode.float32(bytes, player.y, it);
+    t.chunkEnd = it.offset;
+    if (t.seqChanged) {
+      bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
+      encode.uint32(bytes, player.seq, it);
     }
+    t.ownChunkEnd = it.offset;
+    this.chunkOffset = it.offset;
   }
 
   private show(viewer: Tracked<M>, shown: Tracked<M>) {
-    if (viewer.holds.has(shown)) return;
-    viewer.holds.add(shown);
+    const index = viewer.slot * this.words + (shown.slot >>> 5);
+    const bit = 1 << (shown.slot & 31);
+    if (this.bits[index]! & bit) return;
+    this.bits[index]! |= bit;
+    viewer.holds.push(shown);
+    // Its ADD carries where it stands now; the first move after goes out at once.
+    viewer.sentPos.push(shown.posTick);
+    viewer.sentAt.push(-Infinity);
     viewer.member.view!.add(shown.member.player);
   }
 
   private hide(viewer: Tracked<M>, hidden: Tracked<M>) {
-    if (!viewer.holds.delete(hidden)) return;
+    const index = viewer.slot * this.words + (hidden.slot >>> 5);
+    const bit = 1 << (hidden.slot & 31);
+    if ((this.bits[index]! & bit) === 0) return;
+    this.bits[index]! &= ~bit;
+    const i = viewer.holds.indexOf(hidden);
+    const last = viewer.holds.length - 1;
+    viewer.holds[i] = viewer.holds[last]!;
+    viewer.sentPos[i] = viewer.sentPos[last]!;
+    viewer.sentAt[i] = viewer.sentAt[last]!;
+    viewer.holds.length = viewer.sentPos.length = viewer.sentAt.length = last;
     viewer.member.view!.remove(hidden.member.player);
+  }
+
+  private clearBit(viewer: Tracked<M>, held: Tracked<M>) {
+    this.bits[viewer.slot * this.words + (held.slot >>> 5)]! &= ~(1 << (held.slot & 31));
   }
 
   /** Moves a member to `cell`; whoever is no longer in a neighbouring cell is past the leave distance. */
   private place(t: Tracked<M>, cell: number) {
     if (cell === t.cell) return;
-    if (t.cell >= 0) this.cells[t.cell]!.delete(t);
-    this.cells[cell]!.add(t);
     t.cell = cell;
-    for (const h of t.holds) {
+    for (let i = t.holds.length - 1; i >= 0; i--) {
+      const h = t.holds[i]!;
       if (h !== t && !this.adjacent(h.cell, cell)) {
         this.hide(t, h);
         this.hide(h, t);
@@ -274,10 +386,43 @@ export class Interest<M extends Member> {
     }
   }
 
-  private distanceSq(x: number, y: number, other: Tracked<M>): number {
-    const dx = x - other.member.x;
-    const dy = y - other.member.y;
-    return dx * dx + dy * dy;
+  /** Copies positions into the typed arrays and sorts the slots by cell (a counting sort). */
+  private sortByCell(): void {
+    const { cellStart, cellFill, xs, ys, byCell } = this;
+    cellStart.fill(0);
+    for (const t of this.members.values()) {
+      xs[t.slot] = t.member.x;
+      ys[t.slot] = t.member.y;
+      cellStart[t.cell + 1]!++;
+    }
+    for (let c = 1; c < cellStart.length; c++) cellStart[c]! += cellStart[c - 1]!;
+    cellFill.set(cellStart.subarray(0, cellFill.length));
+    for (const t of this.members.values()) byCell[cellFill[t.cell]!++] = t.slot;
+  }
+
+  private takeSlot(): number {
+    const free = this.freeSlots.pop();
+    if (free !== undefined) return free;
+    const slot = this.bySlot.length;
+    if (slot >= this.capacity) this.grow(Math.max(64, this.capacity * 2));
+    return slot;
+  }
+
+  /** Room for `capacity` slots: the bit matrix is copied row by row into its wider self. */
+  private grow(capacity: number): void {
+    const words = Math.ceil(capacity / 32);
+    const bits = new Uint32Array(capacity * words);
+    for (let row = 0; row < this.capacity; row++) bits.set(this.bits.subarray(row * this.words, (row + 1) * this.words), row * words);
+    this.bits = bits;
+    this.words = words;
+    this.capacity = capacity;
+    const xs = new Float64Array(capacity);
+    xs.set(this.xs);
+    const ys = new Float64Array(capacity);
+    ys.set(this.ys);
+    this.xs = xs;
+    this.ys = ys;
+    this.byCell = new Int32Array(capacity);
   }
 
   private adjacent(a: number, b: number): boolean {
@@ -289,5 +434,4 @@ export class Interest<M extends Member> {
     const cy = Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellSize)));
     return cy * this.columns + cx;
   }
-
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { Decoder, Encoder } from "@colyseus/schema";
-import { Interest, type Member } from "../../rooms/world-zone/interest";
+import { FAR_INTERVAL, Interest, type Member } from "../../rooms/world-zone/interest";
 import { FilteredZoneState, Player } from "../../rooms/world-zone/state";
 
 /**
@@ -50,7 +50,12 @@ describe("world zone interest management", () => {
     };
     const clientState = (member: Member) => clients.get(member)!.state;
     const seen = (member: Member) => clientState(member).players;
-    return { state, interest, add, connect, move, tick, seen, clientState };
+    const leave = (member: Member) => {
+      interest.leave(member);
+      clients.delete(member);
+      state.players.delete(member.player.character_id);
+    };
+    return { state, interest, add, connect, move, tick, seen, clientState, leave };
   }
 
   it("a client decodes its neighbours' moves and never holds a player beyond the radius", () => {
@@ -105,5 +110,52 @@ describe("world zone interest management", () => {
     z.move(b, 125, 100);
     z.tick();
     assert.equal(z.seen(a).get("b")!.x, 125);
+  });
+
+  it("a player in the outer half of the radius reaches a client at most every few ticks, and always where it stands now", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 180, 100);
+    z.connect(a);
+    z.connect(b);
+    z.tick();
+    const xs: number[] = [];
+    for (let i = 1; i <= 2 * FAR_INTERVAL; i++) {
+      z.move(b, 180 + i / 4, 100);
+      z.tick();
+      xs.push(z.seen(a).get("b")!.x);
+    }
+    const updates = new Set(xs).size;
+    assert.ok(updates <= 3, `far: ${updates} updates in ${2 * FAR_INTERVAL} ticks`);
+    assert.equal(z.seen(b).get("b")!.x, 180 + 2 * FAR_INTERVAL / 4, "its own client sees every move");
+    // It stops; within the interval the watcher gets where it stopped.
+    for (let i = 0; i < FAR_INTERVAL; i++) z.tick();
+    assert.equal(z.seen(a).get("b")!.x, 180 + 2 * FAR_INTERVAL / 4);
+
+    z.move(b, 130, 100);
+    z.tick();
+    z.move(b, 131, 100);
+    z.tick();
+    assert.equal(z.seen(a).get("b")!.x, 131, "near: every move");
+  });
+
+  it("a newcomer in the place of one who left holds only its own neighbours", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 120, 100);
+    const far = z.add("far", 800, 800);
+    for (const m of [a, b, far]) z.connect(m);
+    z.tick();
+    z.leave(a);
+    z.tick();
+    assert.deepEqual([...z.seen(b).keys()], ["b"]);
+    const c = z.add("c", 790, 800);
+    z.connect(c);
+    z.tick();
+    assert.deepEqual([...z.seen(c).keys()].sort(), ["c", "far"]);
+    assert.deepEqual([...z.seen(b).keys()], ["b"]);
+    z.move(far, 795, 800);
+    z.tick();
+    assert.equal(z.seen(c).get("far")!.x, 795);
   });
 });
