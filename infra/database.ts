@@ -30,6 +30,9 @@ const MIGRATION_LOCK_KEY = 7_204_117;
 const READY_TIMEOUT_MS = 2000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 
+/** How long a start waits for Postgres to accept connections before giving up (see `whileUnreachable`). */
+const START_WAIT_MS = 30_000;
+
 /**
  * The one relational store. Embedded PGlite when `DATABASE_URL` is unset (on disk in
  * `DATA_DIR`) or `pglite://memory`; a Postgres server otherwise. Same SQL, same
@@ -103,20 +106,42 @@ export class Database {
   /** Connects and applies pending migrations, once across processes. */
   async start(): Promise<void> {
     if (this.dataDir) await this.lockDataDir(this.dataDir);
-    await this.dataSource.initialize();
     if (this.kind === "pglite") {
+      await this.dataSource.initialize();
       // One process owns a PGlite directory, and its single session cannot hold a lock
       // while another query runner migrates, so no lock is needed or possible.
       await this.migrate();
       return;
     }
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-      await this.migrate();
-    } finally {
-      await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
-      await runner.release();
+    await this.whileUnreachable(() => this.dataSource.initialize());
+    await this.whileUnreachable(async () => {
+      const runner = this.dataSource.createQueryRunner();
+      try {
+        await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
+        await this.migrate();
+      } finally {
+        await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        await runner.release();
+      }
+    });
+  }
+
+  /**
+   * Retries a start-up step that failed to reach Postgres, for up to START_WAIT_MS: the
+   * database may come up after this process (containers start in any order), or answer
+   * a connection later than DATABASE_CONNECT_TIMEOUT_MS on a machine busy starting many
+   * things. That bound is for requests, which must not hang; a start may wait.
+   */
+  private async whileUnreachable<T>(step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + START_WAIT_MS;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        if (!isConnectionError(err) || Date.now() >= deadline) throw err;
+        if (attempt === 1) this.logger.warn({ error: { message: (err as Error).message } }, "database not reachable yet; waiting for it");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2000)));
+      }
     }
   }
 
