@@ -118,13 +118,15 @@ describe("docs/realtime.md holds what the code does", () => {
 
   it("the rooms register and send only the names they declare (no string literal as a message type)", () => {
     const literal = /(\.on|onMessage|sendTo\([^,]+,|\.broadcast|\.send)\(\s*["'`][^"'`*]/;
+    // A room type's handler emits its rooms' lifecycle (defineRoom's events), not messages.
+    const HANDLER_EVENT = /handler\.on\(\s*["'](create|dispose|join|leave|lock|unlock)["']/;
     const offenders: string[] = [];
     for (const dir of fs.readdirSync(path.join(ROOT, "rooms"))) {
       for (const file of fs.readdirSync(path.join(ROOT, "rooms", dir)).filter((f) => f.endsWith(".ts"))) {
         fs.readFileSync(path.join(ROOT, "rooms", dir, file), "utf8")
           .split("\n")
           .forEach((line, i) => {
-            if (literal.test(line)) offenders.push(`rooms/${dir}/${file}:${i + 1}: ${line.trim()}`);
+            if (literal.test(line) && !HANDLER_EVENT.test(line)) offenders.push(`rooms/${dir}/${file}:${i + 1}: ${line.trim()}`);
           });
       }
     }
