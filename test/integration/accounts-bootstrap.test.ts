@@ -4,9 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { api } from "../support/api";
 import { startServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 /** BOOTSTRAP_ADMIN_* ensures an admin without ever promoting an account that is not the operator's. */
 describe("accounts: bootstrap admin (spawned servers on one embedded database)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(120_000);
   let dataDir: string;
   const noBootstrap = { BOOTSTRAP_ADMIN_USERNAME: "", BOOTSTRAP_ADMIN_EMAIL: "", BOOTSTRAP_ADMIN_PASSWORD: "" };

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { adminUser, api, uniqueName } from "../support/api";
 import { freePort } from "../support/server";
 import { startServerProcess, type ServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 /**
  * The worker only runs with SMTP_URL set. Pointed at a port where nothing listens,
@@ -9,6 +10,9 @@ import { startServerProcess, type ServerProcess } from "../support/process";
  * being retried forever.
  */
 describe("accounts: outbox worker (spawned server, unreachable SMTP)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(90_000);
   let srv: ServerProcess;
 

@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { api, uniqueName } from "../support/api";
 import { latestMail, strongPassword } from "../support/mail";
 import { startServerProcess, type ServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 /** A server that requires verified email and whose reset tokens live one second. */
 describe("accounts: email verification policy and reset expiry (spawned server)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   let srv: ServerProcess;
   const call = (method: string, path: string, body?: unknown) => api(method, path, { body, base: srv.url });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { api, uniqueName } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 const LIMIT = 3;
 /** Logins from one address (an office, a campus behind one NAT) are allowed more than failures of one account. */
@@ -10,6 +11,9 @@ let address = 0;
 const freshAddress = () => `203.0.113.${++address}`;
 
 describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3, RATE_LIMIT_LOGIN_PER_MINUTE=6)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   let srv: ServerProcess;
   const post = (path: string, body: unknown, ip: string) => api("POST", `/api/v1${path}`, { body, base: srv.url, headers: { "x-forwarded-for": ip } });
@@ -103,6 +107,9 @@ describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3, R
 });
 
 describe("accounts: TRUST_PROXY=false (spawned server)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   let srv: ServerProcess;
   before(async () => {

@@ -3,6 +3,7 @@ import { SMTPServer } from "smtp-server";
 import { adminUser, api, uniqueName } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { freePort } from "../support/server";
+import { embeddedOnly } from "../support/backend";
 
 interface Received {
   from: string;
@@ -12,6 +13,9 @@ interface Received {
 
 /** A real SMTP server (nodemailer's smtp-server) receiving what the outbox worker sends. */
 describe("accounts: outbox delivery over SMTP (spawned server)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   const received: Received[] = [];
   let smtp: SMTPServer;

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { startServerProcess, type ServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 /** CORS_ORIGINS governs both the REST routes and Colyseus's matchmaking routes. */
 describe("CORS with CORS_ORIGINS=https://game.example (spawned server)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   let srv: ServerProcess;
 

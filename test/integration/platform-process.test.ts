@@ -3,7 +3,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { TEST_ENV } from "../support/backend";
+import { TEST_ENV, embeddedOnly } from "../support/backend";
 import { eventually } from "../support/eventually";
 import { startServerProcess } from "../support/process";
 import { freePort } from "../support/server";
@@ -11,6 +11,9 @@ import { freePort } from "../support/server";
 const ROOT = path.resolve(__dirname, "../..");
 
 describe("the server process", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(120_000);
 
   it("keeps a registered account across a graceful restart on the embedded database", async () => {

@@ -3,9 +3,13 @@ import { Client, type Room } from "@colyseus/sdk";
 import { api, uniqueName } from "../support/api";
 import { eventually } from "../support/eventually";
 import { startServerProcess, type ServerProcess } from "../support/process";
+import { embeddedOnly } from "../support/backend";
 
 /** Per-user budgets for writes that reach other people or the database, over every edge. */
 describe("write limits (spawned server: 3 DMs, 2 characters, 2 say lines, 2 chat turns per minute)", function () {
+  before(function () {
+    embeddedOnly(this);
+  });
   this.timeout(60_000);
   let srv: ServerProcess;
 

@@ -103,3 +103,13 @@ export const TEST_ENV: Record<string, string> = {
   BOOTSTRAP_ADMIN_EMAIL: "test_admin@example.test",
   BOOTSTRAP_ADMIN_PASSWORD: "test-admin-password-1",
 };
+
+/**
+ * For a describe whose servers are spawned on their own embedded database and
+ * in-process presence whatever backend the suite runs on: it would check the very same
+ * thing in both passes, so it runs in the embedded pass only. Call it in the describe's
+ * first `before` hook.
+ */
+export function embeddedOnly(ctx: Mocha.Context): void {
+  if (process.env.TEST_DATABASE_URL) ctx.skip();
+}
