@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { freshDatabase, REAL_BACKEND } from "./lib/backend";
 import { BENCH_ENV, startServer } from "./lib/server";
 
 /**
@@ -13,7 +14,10 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * requests are left out). Profiles are shares of CPU, so they stay meaningful on a busy
  * machine.
  *
- *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25]
+ *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25] [--backend embedded|real]
+ *
+ * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
+ * on a database created for the run and dropped after it.
  */
 
 interface ProfileNode {
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "50" },
     top: { type: "string", default: "25" },
+    backend: { type: "string", default: "embedded" },
   },
 });
 
@@ -82,11 +87,12 @@ function summarize(profile: Profile, top: number, fromMs: number, toMs: number) 
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), "rest-profile-"));
+  const database = values.backend === "real" ? await freshDatabase() : undefined;
   try {
     const spawned = Date.now();
     const server = await startServer("index.ts", {
       ...BENCH_ENV,
-      DATABASE_URL: "pglite://memory",
+      ...(database ? { DATABASE_URL: database.url, REDIS_URL: REAL_BACKEND.redis } : { DATABASE_URL: "pglite://memory" }),
       NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
     });
     let rps = 0;
@@ -120,6 +126,7 @@ async function main() {
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   }
 }
 
