@@ -12,14 +12,16 @@ describe("accounts: bootstrap admin (spawned servers on one embedded database)",
     embeddedOnly(this);
   });
   this.timeout(120_000);
-  let dataDir: string;
+  let dataDir = "";
   const noBootstrap = { BOOTSTRAP_ADMIN_USERNAME: "", BOOTSTRAP_ADMIN_EMAIL: "", BOOTSTRAP_ADMIN_PASSWORD: "" };
   const bootstrap = (email: string) => ({ BOOTSTRAP_ADMIN_USERNAME: "boss", BOOTSTRAP_ADMIN_EMAIL: email, BOOTSTRAP_ADMIN_PASSWORD: "boss-password-1" });
 
   before(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-bootstrap-"));
   });
-  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  after(() => {
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 
   it("a player who registered the admin's username first is not made admin: the server refuses to start, naming the clash", async () => {
     const env = { DATABASE_URL: "", DATA_DIR: dataDir };

@@ -45,7 +45,7 @@ describe("accounts: outbox delivery over SMTP (spawned server)", function () {
 
   after(async () => {
     await srv?.stop();
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    if (smtp) await new Promise<void>((resolve) => smtp.close(() => resolve()));
   });
 
   it("delivers a password-reset email to the recipient and marks it sent", async () => {
