@@ -43,6 +43,7 @@ const schema = z.object({
   REQUIRE_EMAIL_VERIFICATION: bool.default(false),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, "expected smtp://…").optional(),
   MAIL_FROM: z.string().min(3).default("Tavern <no-reply@tavern.local>"),
+  OUTBOX_RETRY_BASE_MS: int(100, 3_600_000).default(2000),
 
   WORLD_ZONE_ID: z.string().min(1).max(64).default("starter"),
   WORLD_TICK_RATE: int(1, 120).default(20),

@@ -23,7 +23,7 @@ export function createAccountServices(cfg: Config, db: Database, presence: Prese
   const tokens = new TokenService(cfg, presence, new RevocationLedger(db), logger);
   const passwords = new PasswordHasher(cfg);
   const sessions = new SessionService(db, tokens, cfg);
-  const outbox = new Outbox(db, new Mailer(cfg), logger);
+  const outbox = new Outbox(db, new Mailer(cfg), logger, undefined, cfg.OUTBOX_RETRY_BASE_MS);
   const users = new UserCache(db, new VersionedCache(presence, cfg.USER_CACHE_TTL, logger));
   const emailFlows = new EmailFlows(db, outbox, passwords, sessions, users, cfg);
   const accounts = new AccountService(

@@ -10,8 +10,6 @@ const BATCH = 10;
 const MAX_ATTEMPTS = 5;
 /** How long a claimed row is reserved for the worker sending it. */
 const LEASE_SECONDS = 60;
-/** First retry after 2 s, then 4, 8, 16. */
-const RETRY_BASE_MS = 2000;
 
 /**
  * Outgoing email. Rows are written inside the transaction of whatever they announce,
@@ -26,6 +24,8 @@ export class Outbox {
     private readonly mailer: Mailer,
     private readonly logger: Logger,
     private readonly pollMs = 2000,
+    /** First retry after this, then twice as long each time (OUTBOX_RETRY_BASE_MS). */
+    private readonly retryBaseMs = 2000,
   ) {}
 
   async enqueue(manager: EntityManager, mail: Mail): Promise<void> {
@@ -81,7 +81,7 @@ export class Outbox {
       } catch (err) {
         const lastError = err instanceof Error ? err.message.slice(0, 500) : String(err);
         const status = row.attempts >= MAX_ATTEMPTS ? "failed" : "pending";
-        const nextAttemptAt = new Date(Date.now() + RETRY_BASE_MS * 2 ** (row.attempts - 1));
+        const nextAttemptAt = new Date(Date.now() + this.retryBaseMs * 2 ** (row.attempts - 1));
         await this.db.manager.update(OutboxEmail, { id: row.id }, { status, lastError, nextAttemptAt });
         this.logger.warn({ outboxId: row.id, attempts: row.attempts, err: lastError }, "email delivery failed");
       }
