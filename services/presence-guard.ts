@@ -10,14 +10,22 @@ import { DomainError, serviceUnavailable } from "./errors";
  * answer comes at once rather than when the client has given up.
  */
 export function failFastPresence(presence: Presence): Presence {
+  // One wrapper per method, made on first use: every request calls presence, and a
+  // closure per call would be garbage on the hot path.
+  const wrappers = new Map<string | symbol, (...args: unknown[]) => unknown>();
   return new Proxy(presence, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const result = value.apply(target, args);
-        return result instanceof Promise ? result.catch(rethrowOutage) : result;
-      };
+      let wrapper = wrappers.get(property);
+      if (!wrapper) {
+        wrapper = (...args: unknown[]) => {
+          const result = (Reflect.get(target, property) as (...a: unknown[]) => unknown).apply(target, args);
+          return result instanceof Promise ? result.catch(rethrowOutage) : result;
+        };
+        wrappers.set(property, wrapper);
+      }
+      return wrapper;
     },
   });
 }
