@@ -210,6 +210,8 @@ describe("Redis outages: fail fast with 503, come back whole", function () {
       listings.disconnect();
     }
     assert.ok(Date.now() - back < 5000);
+    // Each process reconnects on its own schedule; until the other one has, it rightly answers 503.
+    await eventually(async () => (await fetch(`${other.url}/readyz`)).status === 200, "the other process ready again", 5000);
 
     const second = await connect(other, user.token).joinOrCreate("inbox", {});
     second.onMessage("*", () => {});
