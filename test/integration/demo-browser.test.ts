@@ -322,5 +322,8 @@ describe("/demo in a real browser", function () {
     await player.page.locator("#auth-view").waitFor({ state: "visible", ...WAIT });
     assert.match((await player.page.locator("#auth-error").textContent()) ?? "", /session was ended/);
     assert.equal(await player.page.locator("#game-view").isHidden(), true);
+    // A request the page had in flight when the session ended (a heartbeat, a list)
+    // is answered 401, which the browser logs as a console error: the right answer.
+    problems = problems.filter((p) => !p.includes("status of 401"));
   });
 });
