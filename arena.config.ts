@@ -1,6 +1,6 @@
 import config, { type ConfigOptions } from "@colyseus/tools";
 import { defineRoom, matchMaker, type RegisteredHandler } from "@colyseus/core";
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Encoder } from "@colyseus/schema";
 import { WebSocketTransport } from "@colyseus/ws-transport";
@@ -217,7 +217,10 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         const { fields, message } = startLog(cfg, (opts.server.address() as AddressInfo).port);
         logger.info(fields, message);
       });
-      installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }) });
+      installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }),
+        apiPrefix: `${API_BASE}/`,
+        api: () => transport.getExpressApp() as unknown as (req: IncomingMessage, res: ServerResponse) => void,
+      });
       return transport;
     },
     initializeExpress: (app) =>

@@ -16,7 +16,15 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
  */
 export function installFrontDoor(
   server: Server,
-  doors: { cors: RequestHandler; isMatchmaking: (req: IncomingMessage) => boolean; matchmake: Handler; inFlight: InFlight },
+  doors: {
+    cors: RequestHandler;
+    isMatchmaking: (req: IncomingMessage) => boolean;
+    matchmake: Handler;
+    inFlight: InFlight;
+    /** Requests under this path go straight to `api` (the Express app), past Colyseus's listener. */
+    apiPrefix: string;
+    api: () => Handler;
+  },
 ): void {
   const emit = server.emit;
   server.emit = function (this: Server, event: string, ...args: unknown[]) {
@@ -26,6 +34,9 @@ export function installFrontDoor(
     // cors ends preflights itself (204) and calls on for everything else.
     doors.cors(req as never, res as never, () => {
       if (doors.isMatchmaking(req)) doors.matchmake(req, res);
+      // Colyseus's listener serves nothing under the API, yet builds a WHATWG Headers and
+      // looks the path up in its own router for every request before handing it on.
+      else if (req.url?.startsWith(doors.apiPrefix)) doors.api()(req, res);
       else emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>);
     });
     return true;

@@ -90,7 +90,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
     const unavailable = databaseFailure(err);
     if (unavailable) return sendProblem(res, unavailable);
     const requestId = String(req.id ?? "");
-    (req.log ?? logger).error({ err, request_id: requestId }, "unhandled error");
+    logger.error({ err, request_id: requestId }, "unhandled error");
     sendProblem(res, new DomainError(500, "internal_error", "Something went wrong on our side."), {
       request_id: requestId,
     });
