@@ -6,6 +6,15 @@ import type { Logger } from "./logger";
 import { isRedisOutage, type RedisConnections } from "./redis";
 
 /**
+ * Presence with one read of several keys: a request's revocation and cache look-ups in
+ * one Redis command instead of one each (each is a command object, a reply and a
+ * timeout timer on the hottest path).
+ */
+export interface TavernPresence extends Presence {
+  mget(...keys: string[]): Promise<(string | null)[]>;
+}
+
+/**
  * The one place that decides between in-process presence and Redis. Everything that
  * spans processes (matchmaking, events, caches, locks, revocations) goes through
  * what this returns. With Redis, every connection comes from (or is adopted by)
@@ -15,7 +24,7 @@ export function createPresence(
   connections: RedisConnections | undefined,
   logger: Logger,
 ): {
-  presence: Presence;
+  presence: TavernPresence;
   /** The same presence as Colyseus's matchmaker gets it (see `quietWrites`). */
   matchmakerPresence: Presence;
   driver: matchMaker.MatchMakerDriver;
@@ -29,7 +38,7 @@ export function createPresence(
     const driver = new ArbitratingRedisDriver(connections.create("driver"), logger);
     return { presence, matchmakerPresence: quietWrites(presence), driver, registry: driver };
   }
-  const presence = new LocalPresence();
+  const presence = new TavernLocalPresence();
   return { presence, matchmakerPresence: presence, driver: new LocalDriver() };
 }
 
@@ -56,9 +65,20 @@ function quietWrites(presence: Presence): Presence {
 }
 
 /** RedisPresence with its subscriber connection in reach, so that it can be adopted. */
-class TavernRedisPresence extends RedisPresence {
+class TavernRedisPresence extends RedisPresence implements TavernPresence {
   get subscriber(): Redis {
     return this.sub as Redis;
+  }
+
+  mget(...keys: string[]): Promise<(string | null)[]> {
+    return (this.pub as Redis).mget(...keys);
+  }
+}
+
+/** In-process presence; `mget` reads the same store as `get` (values set with set and setex). */
+export class TavernLocalPresence extends LocalPresence implements TavernPresence {
+  async mget(...keys: string[]): Promise<(string | null)[]> {
+    return keys.map((key) => (this.get(key) as string | undefined) ?? null);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Presence } from "@colyseus/core";
+import type { TavernPresence } from "../infra/presence";
 import type { Config } from "../config";
 import type { Database } from "../infra/database";
 import type { Logger } from "../infra/logger";
@@ -19,7 +19,7 @@ import { VersionedCache } from "./versioned-cache";
  * The account services, wired once for the server and for the CLI (which must act
  * exactly as the API does: same policy, same outbox, same revocations).
  */
-export function createAccountServices(cfg: Config, db: Database, presence: Presence, logger: Logger) {
+export function createAccountServices(cfg: Config, db: Database, presence: TavernPresence, logger: Logger) {
   const tokens = new TokenService(cfg, presence, new RevocationLedger(db), logger);
   const passwords = new PasswordHasher(cfg);
   const sessions = new SessionService(db, tokens, cfg);

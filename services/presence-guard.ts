@@ -9,7 +9,7 @@ import { DomainError, serviceUnavailable } from "./errors";
  * connections underneath do not queue while Redis is away (infra/redis.ts), so the
  * answer comes at once rather than when the client has given up.
  */
-export function failFastPresence(presence: Presence): Presence {
+export function failFastPresence<P extends Presence>(presence: P): P {
   // One wrapper per method, made on first use: every request calls presence, and a
   // closure per call would be garbage on the hot path.
   const wrappers = new Map<string | symbol, (...args: unknown[]) => unknown>();

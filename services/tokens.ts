@@ -1,6 +1,6 @@
 import crypto from "node:crypto";
 import jwt from "jsonwebtoken";
-import type { Presence } from "@colyseus/core";
+import type { TavernPresence } from "../infra/presence";
 import type { Config } from "../config";
 import { ROLES, type Role } from "../entities/user.entity";
 import type { Logger } from "../infra/logger";
@@ -63,7 +63,7 @@ export class TokenService {
 
   constructor(
     private readonly config: Pick<Config, "JWT_SECRET" | "JWT_TTL">,
-    private readonly presence: Presence,
+    private readonly presence: TavernPresence,
     private readonly ledger: RevocationLedger,
     private readonly logger: Logger,
   ) {
@@ -135,12 +135,7 @@ export class TokenService {
    * until the copy is rebuilt, so a revoked token never works again.
    */
   async isRevoked(claims: Pick<AuthClaims, "jti" | "sid">): Promise<boolean> {
-    // Issued in one tick: on Redis, auto-pipelining sends them in one write (one round trip).
-    const [jti, sid, loaded] = await Promise.all([
-      this.presence.exists(`revoked:jti:${claims.jti}`),
-      this.presence.exists(`revoked:sid:${claims.sid}`),
-      this.presence.exists(REVOCATIONS_LOADED),
-    ]);
+    const [jti, sid, loaded] = await this.presence.mget(`revoked:jti:${claims.jti}`, `revoked:sid:${claims.sid}`, REVOCATIONS_LOADED);
     if (jti || sid) return true;
     if (loaded) return false;
     void this.reload();

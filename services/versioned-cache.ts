@@ -1,4 +1,4 @@
-import type { Presence } from "@colyseus/core";
+import type { TavernPresence } from "../infra/presence";
 import type { Logger } from "../infra/logger";
 import { isPresenceOutage } from "./presence-guard";
 
@@ -13,7 +13,7 @@ import { isPresenceOutage } from "./presence-guard";
  */
 export class VersionedCache {
   constructor(
-    private readonly presence: Presence,
+    private readonly presence: TavernPresence,
     private readonly ttlSeconds: number,
     private readonly logger: Logger,
   ) {}
@@ -21,7 +21,7 @@ export class VersionedCache {
   async get<T>(key: string, load: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
     let generation = "0";
     try {
-      const [gen, cached] = (await Promise.all([this.presence.get(genKey(key)), this.presence.get(key)])) as (string | null)[];
+      const [gen, cached] = await this.presence.mget(genKey(key), key);
       generation = gen ?? "0";
       if (cached) {
         const entry = JSON.parse(cached) as { g: string; v: T };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LocalPresence } from "@colyseus/core";
+import { TavernLocalPresence } from "../../infra/presence";
 import { Character } from "../../entities/character.entity";
 import { User } from "../../entities/user.entity";
 import { Database } from "../../infra/database";
@@ -16,7 +16,7 @@ import type { AuthClaims } from "../../services/tokens";
  * so the event is observed here on a service wired the way arena.config.ts wires it.
  */
 describe("character.created on the event bus", () => {
-  const presence = new LocalPresence();
+  const presence = new TavernLocalPresence();
   const logger = createLogger("silent");
   const db = new Database({ DATABASE_URL: "pglite://memory", DATA_DIR: "./data" }, logger);
   const events = new EventBus(presence);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LocalPresence, type Presence } from "@colyseus/core";
+import { TavernLocalPresence } from "../../infra/presence";
 import { createLogger } from "../../infra/logger";
 import { VersionedCache } from "../../services/versioned-cache";
 
@@ -7,7 +7,7 @@ const logger = createLogger("silent");
 
 describe("versioned cache-aside", () => {
   it("serves a stored value until a write invalidates it", async () => {
-    const cache = new VersionedCache(new LocalPresence(), 60, logger);
+    const cache = new VersionedCache(new TavernLocalPresence(), 60, logger);
     let loads = 0;
     const load = async () => ++loads;
     assert.deepEqual(await cache.get("k", load), { value: 1, hit: false });
@@ -17,7 +17,7 @@ describe("versioned cache-aside", () => {
   });
 
   it("a read that began before a write cannot put its old value back", async () => {
-    const cache = new VersionedCache(new LocalPresence(), 60, logger);
+    const cache = new VersionedCache(new TavernLocalPresence(), 60, logger);
     let db = "old";
     let release!: () => void;
     const slowRead = cache.get("k", async () => {
@@ -35,9 +35,9 @@ describe("versioned cache-aside", () => {
   });
 
   it("a presence that fails on every call is a miss, never an error", async () => {
-    const broken = new Proxy(new LocalPresence(), {
+    const broken = new Proxy(new TavernLocalPresence(), {
       get: (target, prop) => (typeof (target as never)[prop] === "function" ? () => Promise.reject(new Error("down")) : (target as never)[prop]),
-    }) as Presence;
+    }) as TavernLocalPresence;
     const cache = new VersionedCache(broken, 60, logger);
     assert.deepEqual(await cache.get("k", async () => 7), { value: 7, hit: false });
     await cache.invalidate("k");
