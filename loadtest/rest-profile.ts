@@ -15,6 +15,10 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * machine.
  *
  *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25] [--backend embedded|real]
+ *     [--method POST --body '{"amount":1}'] [--grant 100000000]
+ *
+ * --grant gives the signed-in user that many points first (through a bootstrap admin),
+ * so that `--route /api/v1/point/use --method POST --body '{"amount":1}'` profiles uses.
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
  * on a database created for the run and dropped after it.
@@ -39,6 +43,9 @@ const { values } = parseArgs({
     connections: { type: "string", default: "50" },
     top: { type: "string", default: "25" },
     backend: { type: "string", default: "embedded" },
+    method: { type: "string", default: "GET" },
+    body: { type: "string" },
+    grant: { type: "string" },
   },
 });
 
@@ -85,6 +92,8 @@ function summarize(profile: Profile, top: number, fromMs: number, toMs: number) 
   return { total, buckets: lines(byBucket), functions: lines(byFunction) };
 }
 
+const ADMIN = { username: "profile_admin", email: "profile_admin@bench.test", password: "profile-admin-password-1" };
+
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), "rest-profile-"));
   const database = values.backend === "real" ? await freshDatabase() : undefined;
@@ -94,6 +103,7 @@ async function main() {
       ...BENCH_ENV,
       ...(database ? { DATABASE_URL: database.url, REDIS_URL: REAL_BACKEND.redis } : { DATABASE_URL: "pglite://memory" }),
       NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+      ...(values.grant ? { BOOTSTRAP_ADMIN_USERNAME: ADMIN.username, BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password } : {}),
     });
     let rps = 0;
     let window: [number, number] = [0, 0];
@@ -102,13 +112,19 @@ async function main() {
       const credentials = { username: `prof_${Date.now().toString(36)}`, password: "correct-horse-1" };
       const post = (p: string, body: unknown, token?: string) =>
         fetch(api + p, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-      await post("/auth/register", { ...credentials, email: `${credentials.username}@bench.test` });
+      const { id } = (await (await post("/auth/register", { ...credentials, email: `${credentials.username}@bench.test` })).json()) as { id: string };
       const { access_token: token } = (await (await post("/auth/login", credentials)).json()) as { access_token: string };
+      if (values.grant) {
+        const { access_token: admin } = (await (await post("/auth/login", { username: ADMIN.username, password: ADMIN.password })).json()) as { access_token: string };
+        await post("/admin/points/grant", { user_id: id, amount: Number(values.grant), reason: "profile" }, admin);
+      }
       for (const name of ["Ayla", "Bram", "Cora"]) await post("/characters", { name }, token);
       const loadStart = Date.now() - spawned;
       const result = await autocannon({
         url: server.url + values.route,
-        headers: { authorization: `Bearer ${token}` },
+        method: values.method as autocannon.Request["method"],
+        headers: { authorization: `Bearer ${token}`, ...(values.body ? { "content-type": "application/json" } : {}) },
+        ...(values.body ? { body: values.body } : {}),
         connections: Number(values.connections),
         duration: Number(values.seconds),
       });

@@ -8,8 +8,9 @@ import { percentile } from "../lib/table";
  * `UPDATE ... SET balance = balance - $1 WHERE user_id = $2 AND balance >= $1`, issued
  * straight at the product's database (the same PGlite directory once the server has
  * stopped, or the same Postgres database through a pool of the product's size) at the
- * same concurrency, for `SECONDS` on one balance and then on many. Prints
- * `{"one": {...}, "many": {...}}` with statements/s and p99 latency in ms, and whether
+ * same concurrency, for `SECONDS` on one balance and then on many; then a use's own
+ * statement (the update feeding its ledger row) on the many, to tell the SQL a use
+ * needs from the server around it. Prints `{"one": {...}, "many": {...}, "ledger": {...}}` with statements/s and p99 latency in ms, and whether
  * each balance moved by exactly the number of updates that succeeded.
  */
 
@@ -17,12 +18,21 @@ type Query = (sql: string, params: unknown[]) => Promise<{ rows: Record<string, 
 
 const UPDATE = `UPDATE point_balances SET balance = balance - $1 WHERE user_id = $2 AND balance >= $1 RETURNING balance`;
 
+/** A use's own statement (services/payments/ledger.ts): the same update, feeding its ledger row. */
+const LEDGER = `WITH changed AS (
+    UPDATE point_balances SET balance = balance - $1::bigint, updated_at = now()
+    WHERE user_id = $2::uuid AND balance >= $1::bigint
+    RETURNING balance
+  ) INSERT INTO point_transactions (user_id, delta, balance_after, reason, ref, idempotency_key)
+  SELECT $2::uuid, -$1::bigint, balance, 'bench', NULL, NULL FROM changed
+  RETURNING id`;
+
 async function total(query: Query, ids: string[]): Promise<number> {
   const { rows } = await query(`SELECT coalesce(sum(balance), 0)::text AS total FROM point_balances WHERE user_id = ANY($1::uuid[])`, [ids]);
   return Number(rows[0]!.total);
 }
 
-async function run(query: Query, ids: string[], concurrency: number, seconds: number) {
+async function run(query: Query, ids: string[], concurrency: number, seconds: number, sql = UPDATE) {
   const before = await total(query, ids);
   const latencies: number[] = [];
   let succeeded = 0;
@@ -33,7 +43,7 @@ async function run(query: Query, ids: string[], concurrency: number, seconds: nu
       while (performance.now() < deadline) {
         const id = ids[Math.floor(Math.random() * ids.length)]!;
         const t0 = performance.now();
-        const { rows } = await query(UPDATE, [1, id]);
+        const { rows } = await query(sql, [1, id]);
         latencies.push(performance.now() - t0);
         if (rows.length === 1) succeeded++;
       }
@@ -62,7 +72,11 @@ async function main() {
     close = () => db.close();
   }
   try {
-    const result = { one: await run(query, [one], concurrency, seconds), many: await run(query, many, concurrency, seconds) };
+    const result = {
+      one: await run(query, [one], concurrency, seconds),
+      many: await run(query, many, concurrency, seconds),
+      ledger: await run(query, many, concurrency, seconds, LEDGER),
+    };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await close();
