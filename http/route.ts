@@ -118,6 +118,21 @@ export class RawBodyRoutes {
 }
 
 /**
+ * The JSON answer, written as one string: Express's `res.json` also looks up a charset
+ * and converts a body over 1,000 characters to a Buffer (two chunks to write), and
+ * checks freshness, which only an answer carrying an ETag (CMS) can use: that one still
+ * goes through Express, for its 304.
+ */
+function sendJson(res: Response, status: number, body: unknown): void {
+  if (res.getHeader("ETag") !== undefined) return void res.status(status).json(body);
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.end(json);
+}
+
+/**
  * Declares a route once: the same zod schemas validate the request (strictly) and
  * describe it in the OpenAPI document. The handler gets parsed values and the caller's
  * claims and returns the response body (or undefined for 204).
@@ -186,7 +201,7 @@ export class Routes {
       if (res.headersSent) return;
       if (result === undefined) return void res.status(spec.status ?? 204).end();
       if (spec.location) res.location(this.basePath + spec.location(result, ctx.params));
-      res.status(status).json(result);
+      sendJson(res, status, result);
     });
   }
 
