@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Role } from "../entities/user.entity";
 import type { AuthClaims, TokenService } from "../services/tokens";
 import { authenticate, authenticateOptional, requireRole } from "./middleware/auth";
+import { routeBase } from "./middleware/traffic";
 import { DomainError } from "../services/errors";
 import { parseOrThrow } from "../services/validation";
 import type { RequestHandler } from "express";
@@ -138,6 +139,9 @@ function sendJson(res: Response, status: number, body: unknown): void {
  * claims and returns the response body (or undefined for 204).
  */
 export class Routes {
+  /** Routers by a path's first segment (`/characters`), mounted on `router` as first used. */
+  private readonly groups = new Map<string, Router>();
+
   constructor(
     readonly router: Router,
     private readonly registry: OpenAPIRegistry,
@@ -185,7 +189,8 @@ export class Routes {
       if (Object.keys(query).length > 0) return parseOrThrow(spec.query, query, "");
       return (emptyQuery ??= Object.freeze(parseOrThrow(spec.query, {}, "")));
     };
-    this.router[spec.method](spec.path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
+    const { router, path } = this.groupOf(spec.path);
+    router[spec.method](path, ...(spec.before ?? []), ...readRaw, async (req: Request, res: Response) => {
       const auth = spec.rawBody ? (res.locals.auth as AuthClaims | undefined) : await admit(req);
       const ctx = {
         params: spec.params ? parseOrThrow(spec.params, req.params, "") : undefined,
@@ -203,6 +208,24 @@ export class Routes {
       if (spec.location) res.location(this.basePath + spec.location(result, ctx.params));
       sendJson(res, status, result);
     });
+  }
+
+  /**
+   * The router a route joins: one per first path segment, so a request is matched
+   * against its resource's few routes instead of the whole API's in turn (Express tries
+   * each route of a router in order, a regular expression each).
+   */
+  private groupOf(path: string): { router: Router; path: string } {
+    const segment = /^\/[^/:]+/.exec(path)?.[0];
+    if (!segment) return { router: this.router, path };
+    let group = this.groups.get(segment);
+    if (!group) {
+      group = express.Router();
+      group.use(routeBase(this.basePath + segment));
+      this.router.use(segment, group);
+      this.groups.set(segment, group);
+    }
+    return { router: group, path: path.slice(segment.length) || "/" };
   }
 
   private document(spec: Omit<RouteSpec<Schema | undefined, Schema | undefined, Schema | undefined>, "location"> & { location?: unknown }) {

@@ -15,10 +15,11 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * machine.
  *
  *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25] [--backend embedded|real]
- *     [--method POST --body '{"amount":1}'] [--grant 100000000]
+ *     [--method POST --body '{"amount":1}'] [--grant 100000000] [--keep]
  *
  * --grant gives the signed-in user that many points first (through a bootstrap admin),
- * so that `--route /api/v1/point/use --method POST --body '{"amount":1}'` profiles uses.
+ * so that `--route /api/v1/point/use --method POST --body '{"amount":1,"reason":"x"}'`
+ * profiles uses. --keep leaves the .cpuprofile for Chrome DevTools and prints where.
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
  * on a database created for the run and dropped after it.
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     method: { type: "string", default: "GET" },
     body: { type: "string" },
     grant: { type: "string" },
+    keep: { type: "boolean", default: false },
   },
 });
 
@@ -141,7 +143,8 @@ async function main() {
       [`${values.route}: ${rps.toFixed(0)} req/s; ${(total / 1e6).toFixed(1)} s of CPU profiled`, "", "by package:", ...buckets, "", "by function:", ...functions, ""].join("\n"),
     );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (values.keep) console.log(`profile kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
     await database?.drop();
   }
 }

@@ -20,7 +20,9 @@ export const routeBase =
 /** `/api/v1/characters/:id` for a request a route took; a mounted app (static files) by its mount path; else "unmatched". */
 export function routeTemplate(req: Request, res: Response): string {
   if (req.route?.path !== undefined && typeof req.route.path === "string") {
-    return `${(res.locals.routeBase as string | undefined) ?? ""}${req.route.path}`;
+    const base = (res.locals.routeBase as string | undefined) ?? "";
+    // A resource's own root (`/characters`) is the route "/" of the resource's router.
+    return req.route.path === "/" && base ? base : `${base}${req.route.path}`;
   }
   // Mount paths match case-insensitively; lower case keeps one series per mount.
   return req.baseUrl ? `${req.baseUrl.toLowerCase()}/*` : UNMATCHED;
