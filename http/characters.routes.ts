@@ -40,9 +40,9 @@ export function characterRoutes(characters: CharacterService, quickCreate: Quick
     r.add(
       { method: "get", path: "/characters", tag: "characters", summary: "The caller's characters (cached; X-Cache: hit|miss)", auth: true, query: pageQuery, response: pageOf(characterView) },
       async ({ auth, query, res }) => {
-        const { items, total, cache } = await characters.listOwn(auth, query);
+        const { page: body, cache } = await characters.listOwn(auth, query);
         res.setHeader("X-Cache", cache);
-        return page(items, total, query);
+        return body;
       },
     );
     // Registered before /characters/:id so that "public" is not taken for an id.

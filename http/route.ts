@@ -7,6 +7,7 @@ import { authenticate, authenticateOptional, requireRole } from "./middleware/au
 import { routeBase } from "./middleware/traffic";
 import { DomainError } from "../services/errors";
 import { parseOrThrow } from "../services/validation";
+import { JsonText } from "../services/versioned-cache";
 import type { RequestHandler } from "express";
 
 type Method = "get" | "post" | "put" | "patch" | "delete";
@@ -119,14 +120,14 @@ export class RawBodyRoutes {
 }
 
 /**
- * The JSON answer, written as one string: Express's `res.json` also looks up a charset
+ * The JSON answer (or the text of one already serialised), written as one string: Express's `res.json` also looks up a charset
  * and converts a body over 1,000 characters to a Buffer (two chunks to write), and
  * checks freshness, which only an answer carrying an ETag (CMS) can use: that one still
  * goes through Express, for its 304.
  */
 function sendJson(res: Response, status: number, body: unknown): void {
   if (res.getHeader("ETag") !== undefined) return void res.status(status).json(body);
-  const json = JSON.stringify(body);
+  const json = body instanceof JsonText ? body.text : JSON.stringify(body);
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", Buffer.byteLength(json));

@@ -17,9 +17,10 @@ import {
   type UpdateCharacterInput,
 } from "./characters.schemas";
 import { forbidden, notFound } from "./errors";
+import { page, type PageQuery } from "./pagination";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
 import { isUuid, likeContains } from "./sql";
-import type { VersionedCache } from "./versioned-cache";
+import { JsonText, type VersionedCache } from "./versioned-cache";
 import { spendWrite } from "./write-budget";
 import type { AuthClaims } from "./tokens";
 
@@ -122,13 +123,22 @@ export class CharacterService {
     return character ? toCharacter(character) : undefined;
   }
 
-  /** The caller's characters, oldest first, from the presence cache when it holds them. */
-  async listOwn(claims: AuthClaims, page: { limit: number; offset: number }): Promise<Paged<CharacterView> & { cache: CacheStatus }> {
-    const { value: all, hit } = await this.lists.get(characterCacheKey(claims.userId), async () => {
-      const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
-      return rows.map(toCharacter);
-    });
-    return { items: all.slice(page.offset, page.offset + page.limit), total: all.length, cache: hit ? "hit" : "miss" };
+  /**
+   * A page of the caller's characters, oldest first, as the JSON answer: each page is
+   * cached as sent, under the generation of the owner's list, so a hit is neither parsed
+   * nor serialised again.
+   */
+  async listOwn(claims: AuthClaims, q: PageQuery): Promise<{ page: JsonText; cache: CacheStatus }> {
+    const listKey = characterCacheKey(claims.userId);
+    const { json, hit } = await this.lists.getJson(
+      `${listKey}:page:${q.limit}:${q.offset}`,
+      async () => {
+        const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
+        return page(rows.slice(q.offset, q.offset + q.limit).map(toCharacter), rows.length, q);
+      },
+      listKey,
+    );
+    return { page: new JsonText(json), cache: hit ? "hit" : "miss" };
   }
 
   async listPublic(query: PublicCharactersQuery): Promise<Paged<PublicCharacterView>> {

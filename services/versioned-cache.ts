@@ -19,24 +19,38 @@ export class VersionedCache {
   ) {}
 
   async get<T>(key: string, load: () => Promise<T>): Promise<{ value: T; hit: boolean }> {
+    let loaded: T | undefined;
+    const { json, hit } = await this.getJson(key, async () => (loaded = await load()));
+    return { value: hit ? (JSON.parse(json) as T) : loaded!, hit };
+  }
+
+  /**
+   * The value as JSON text, never parsed on a hit: for answers that are sent as stored.
+   * `generationOf` names the key whose writes invalidate this one (several views of one
+   * thing, such as the pages of a list, share its generation).
+   */
+  async getJson(key: string, load: () => Promise<unknown>, generationOf = key): Promise<{ json: string; hit: boolean }> {
     let generation = "0";
     try {
-      const [gen, cached] = await this.presence.mget(genKey(key), key);
-      generation = gen ?? "0";
+      const [gen, cached] = await this.presence.mget(genKey(generationOf), key);
+      generation = String(gen ?? "0");
+      // Stored as "<generation>\n<json>", so that a hit is a prefix test and no parse.
       if (cached) {
-        const entry = JSON.parse(cached) as { g: string; v: T };
-        if (entry.g === generation) return { value: entry.v, hit: true };
+        const cut = cached.indexOf("\n");
+        if (cut === generation.length && cached.startsWith(generation)) return { json: cached.slice(cut + 1), hit: true };
       }
     } catch (err) {
       if (!isPresenceOutage(err)) this.logger.warn({ err, key }, "cache read failed");
     }
-    const value = await load();
+    const json = JSON.stringify(await load()) as string | undefined;
+    // Nothing to keep (a loader that found nothing): the next read loads again.
+    if (json === undefined) return { json: "null", hit: false };
     try {
-      await this.presence.setex(key, JSON.stringify({ g: generation, v: value }), this.ttlSeconds);
+      await this.presence.setex(key, `${generation}\n${json}`, this.ttlSeconds);
     } catch (err) {
       if (!isPresenceOutage(err)) this.logger.warn({ err, key }, "cache write failed");
     }
-    return { value, hit: false };
+    return { json, hit: false };
   }
 
   /**
@@ -55,3 +69,8 @@ export class VersionedCache {
 }
 
 const genKey = (key: string) => `${key}:gen`;
+
+/** An answer already serialised (a cached page): the HTTP edge sends its text as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}

@@ -34,6 +34,28 @@ describe("versioned cache-aside", () => {
     assert.deepEqual(await cache.get("k", async () => db), { value: "new", hit: true });
   });
 
+  it("serves JSON text as stored, and a write to the list its generation follows makes it a miss", async () => {
+    const cache = new VersionedCache(new TavernLocalPresence(), 60, logger);
+    let loads = 0;
+    const load = async () => ({ items: [`v${++loads}`], total: 1 });
+    assert.deepEqual(await cache.getJson("list:page:50:0", load, "list"), { json: '{"items":["v1"],"total":1}', hit: false });
+    assert.deepEqual(await cache.getJson("list:page:50:0", load, "list"), { json: '{"items":["v1"],"total":1}', hit: true });
+    await cache.invalidate("list");
+    assert.deepEqual(await cache.getJson("list:page:50:0", load, "list"), { json: '{"items":["v2"],"total":1}', hit: false });
+  });
+
+  it("a loader that finds nothing is not cached", async () => {
+    const cache = new VersionedCache(new TavernLocalPresence(), 60, logger);
+    let loads = 0;
+    const load = async () => {
+      loads++;
+      return undefined;
+    };
+    assert.deepEqual(await cache.get("k", load), { value: undefined, hit: false });
+    assert.deepEqual(await cache.get("k", load), { value: undefined, hit: false });
+    assert.equal(loads, 2);
+  });
+
   it("a presence that fails on every call is a miss, never an error", async () => {
     const broken = new Proxy(new TavernLocalPresence(), {
       get: (target, prop) => (typeof (target as never)[prop] === "function" ? () => Promise.reject(new Error("down")) : (target as never)[prop]),
