@@ -143,7 +143,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   // A turn's lease outlives the slowest reply the generator timeout allows; a waiting turn may wait that long.
   const turnLease = cfg.LLM_TIMEOUT_SECONDS + 30;
   const chatStore = new ChatStore(db);
-  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger, writeLimits, cardPersona);
+  const turnEngine = new TurnEngine(chatStore, generator, new TurnSerializer(new PresenceLocks(presence), { leaseSeconds: turnLease, waitMs: turnLease * 1000 }), presence, logger, writeLimits, cardPersona, metrics.chatTurns);
   const characterChat = new CharacterChatService(db, chatStore, turnEngine);
   const origchat = new OrigchatService(db, chatStore, turnEngine, presence, new VersionedCache(presence, ORIGCHAT_META_TTL, logger), logger, new RoomTurnForwarder(presence, 2 * turnLease * 1000));
   const roomDeps = { tokens, messages, notifications, logger, config: cfg, meter: metrics.roomMessages };

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { BenchRow } from "./lib/table";
 import { runLoadtest } from "./lib/loadtest-run";
 import { setUpPlayers } from "./lib/origchat-setup";
-import { cpuMs, NODE, ROOT } from "./lib/proc";
+import { cpuMs, histogramBuckets, histogramPercentile, NODE, ROOT, scrapeMetrics, type Scrape } from "./lib/proc";
 import { BENCH_ENV, startServer } from "./lib/server";
 
 export interface OrigchatBenchOptions {
@@ -37,6 +37,10 @@ interface OrigchatStats {
  * turn as soon as the last is answered (the most turns/s the server plays). Beside the
  * built-in generator alone on core 0 in the same run, writing the same kind of reply.
  */
+/** The engine's histogram of turn times (infra/metrics.ts), origchat's series. */
+const TURN_SECONDS = "tavern_chat_turn_seconds";
+const ORIGCHAT = 'kind="origchat"';
+
 export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<BenchRow[]> {
   const server = await startServer("index.ts", {
     ...BENCH_ENV,
@@ -49,23 +53,37 @@ export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<Ben
   const ws = server.url.replace(/^http/, "ws");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-origchat-"));
   const file = path.join(dir, "credentials.json");
-  /** A run of the bots, with the server's CPU time per turn played in the measured window (read as the bots report it). */
+  const scrape = () => scrapeMetrics(`${server.url}/metrics`, BENCH_ENV.METRICS_TOKEN!);
+  /**
+   * A run of the bots, with the server's CPU time per turn played in the measured window
+   * (read as the bots report it) and the engine's own turn times over that window.
+   */
   const play = async (thinkMs: number) => {
-    let from: { cpu: number; turns: number } | undefined;
-    let to: { cpu: number; turns: number } | undefined;
+    let from: { cpu: number; turns: number; metrics: Promise<Scrape> } | undefined;
+    let to: { cpu: number; turns: number; metrics: Promise<Scrape> } | undefined;
     const run = await runLoadtest<OrigchatStats>(
       "loadtest/origchat.ts",
       ["--endpoint", ws, "--room", "origchat", "--numClients", String(o.sessions), "--think", String(thinkMs), "--seconds", String(o.seconds), "--credentials", file],
       {
         done: (s) => {
-          if (s.measuring && !from) from = { cpu: cpuMs(server.pid), turns: s.turns_total };
-          if (s.done && from && !to) to = { cpu: cpuMs(server.pid), turns: s.turns_total };
+          if (s.measuring && !from) from = { cpu: cpuMs(server.pid), turns: s.turns_total, metrics: scrape() };
+          if (s.done && from && !to) to = { cpu: cpuMs(server.pid), turns: s.turns_total, metrics: scrape() };
           return s.done;
         },
         timeoutMs: (o.seconds + 180) * 1000,
       },
     );
-    return { ...run, cpuPerTurn: from && to && to.turns > from.turns ? (to.cpu - from.cpu) / (to.turns - from.turns) : null };
+    const engine = (p: number, before: Scrape, after: Scrape) => {
+      const seconds = histogramPercentile(histogramBuckets(before, TURN_SECONDS, ORIGCHAT), histogramBuckets(after, TURN_SECONDS, ORIGCHAT), p);
+      return seconds === null ? null : seconds * 1000;
+    };
+    const [before, after] = from && to ? await Promise.all([from.metrics, to.metrics]) : [undefined, undefined];
+    return {
+      ...run,
+      cpuPerTurn: from && to && to.turns > from.turns ? (to.cpu - from.cpu) / (to.turns - from.turns) : null,
+      engineP50: before && after ? engine(50, before, after) : null,
+      engineP99: before && after ? engine(99, before, after) : null,
+    };
   };
   let paced;
   let flat;
@@ -92,16 +110,21 @@ export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<Ben
   const problems = (run: NonNullable<typeof paced>) =>
     run.failed > 0 || run.stats.errors > 0 ? `${run.failed} failed joins, ${run.stats.errors} error messages` : undefined;
   const added = paced.stats.p99 !== null ? paced.stats.p99 - alone.p99 : null;
+  const engineAdded = paced.engineP99 !== null ? paced.engineP99 - alone.p99 : null;
   return [
     { scenario: pacedScenario, figure: "sessions playing", value: paced.stats.bots, reference: null, unit: "sessions", note: problems(paced) },
     { scenario: pacedScenario, figure: "turns/s", value: paced.stats.turns_per_second, reference: null, unit: "1/s" },
     { scenario: pacedScenario, figure: "turn latency p50", value: paced.stats.p50, reference: alone.p50, unit: "ms" },
     { scenario: pacedScenario, figure: "turn latency p99", value: paced.stats.p99, reference: alone.p99, unit: "ms" },
-    { scenario: pacedScenario, figure: "added to the generator at p99 (target < 5)", value: added, reference: null, unit: "ms" },
+    { scenario: pacedScenario, figure: "added to the generator at p99, as the bots see it", value: added, reference: null, unit: "ms" },
+    { scenario: pacedScenario, figure: "engine turn time p50 (server)", value: paced.engineP50, reference: alone.p50, unit: "ms" },
+    { scenario: pacedScenario, figure: "engine turn time p99 (server)", value: paced.engineP99, reference: alone.p99, unit: "ms" },
+    { scenario: pacedScenario, figure: "added by the engine at p99 (target < 5)", value: engineAdded, reference: null, unit: "ms" },
     { scenario: pacedScenario, figure: "server CPU per turn", value: paced.cpuPerTurn, reference: alone.p50, unit: "ms" },
     { scenario: flatScenario, figure: "turns/s", value: flat.stats.turns_per_second, reference: alone.replies_per_second, unit: "1/s", note: problems(flat) },
     { scenario: flatScenario, figure: "turn latency p50", value: flat.stats.p50, reference: alone.p50, unit: "ms" },
     { scenario: flatScenario, figure: "turn latency p99", value: flat.stats.p99, reference: alone.p99, unit: "ms" },
     { scenario: flatScenario, figure: "server CPU per turn", value: flat.cpuPerTurn, reference: alone.p50, unit: "ms" },
+    { scenario: flatScenario, figure: "engine turn time p99 (server)", value: flat.engineP99, reference: alone.p99, unit: "ms" },
   ];
 }

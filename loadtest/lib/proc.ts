@@ -121,10 +121,11 @@ export function metricSum(scrape: Scrape, name: string): number {
   return sum;
 }
 
-/** Cumulative histogram buckets of `name` as [upper bound in the metric's unit, count]. */
-export function histogramBuckets(scrape: Scrape, name: string): [number, number][] {
+/** Cumulative histogram buckets of `name` as [upper bound in the metric's unit, count]; `label` (`kind="origchat"`) picks one series. */
+export function histogramBuckets(scrape: Scrape, name: string, label?: string): [number, number][] {
   const buckets: [number, number][] = [];
   for (const [key, value] of scrape) {
+    if (label && !key.includes(label)) continue;
     const le = new RegExp(`^${name}_bucket\\{.*le="([^"]+)"`).exec(key)?.[1];
     if (le !== undefined) buckets.push([le === "+Inf" ? Infinity : Number(le), value]);
   }

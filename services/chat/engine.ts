@@ -44,6 +44,11 @@ export interface TurnOutcome {
   replayed: boolean;
 }
 
+/** Told how long each played turn took (metrics). */
+export interface TurnClock {
+  played(kind: ChatKind, seconds: number): void;
+}
+
 /** What an origchat room hears after each turn of its session, whichever edge played it. */
 export interface TurnSignal {
   turn: number;
@@ -82,6 +87,7 @@ export class TurnEngine {
     private readonly logger: Logger,
     private readonly limits: WriteLimits,
     private readonly persona: CharacterPersona = NO_PERSONA,
+    private readonly clock: TurnClock = { played: () => undefined },
   ) {}
 
   private readonly rooms = new RoomCache(CACHED_ROOMS);
@@ -91,7 +97,10 @@ export class TurnEngine {
     if (!isUuid(req.roomId)) throw notFound(resourceOf(req.kind));
     // Every turn asks the generator for a reply, which may cost money: each user has a budget of them.
     await spendWrite(this.limits, "turn", req.userId);
-    return this.serial.run(req.roomId, () => this.playNow(req, hooks));
+    const started = performance.now();
+    const outcome = await this.serial.run(req.roomId, () => this.playNow(req, hooks));
+    this.clock.played(req.kind, (performance.now() - started) / 1000);
+    return outcome;
   }
 
   private async playNow(req: PlayRequest, hooks: TurnHooks): Promise<TurnOutcome> {

@@ -45,6 +45,22 @@ describe("GET /metrics", () => {
     }
   });
 
+  it("times every chat turn the engine plays, by kind", async () => {
+    const user = await newUser("turnclock");
+    const character = await api("POST", "/api/v1/characters", { token: user.token, body: { name: "Mara" } });
+    assert.equal(character.status, 201, JSON.stringify(character.body));
+    const room = (await api("POST", "/api/v1/chat/start", { token: user.token, body: { character_id: character.body.id } })).body.room_id;
+    const before = await scrape(admin.token);
+    for (const content of ["Hello.", "And again."]) {
+      const turn = await api("POST", "/api/v1/chat/message", { token: user.token, body: { room_id: room, character_id: character.body.id, content } });
+      assert.equal(turn.status, 200, JSON.stringify(turn.body));
+    }
+    const after = await scrape(admin.token);
+    const count = (samples: Sample[]) => valueOf(samples, "tavern_chat_turn_seconds_count", { kind: "character" });
+    assert.equal(count(after) - count(before), 2);
+    assert.ok(valueOf(after, "tavern_chat_turn_seconds_sum", { kind: "character" }) > valueOf(before, "tavern_chat_turn_seconds_sum", { kind: "character" }));
+  });
+
   describe("the HTTP request histogram", () => {
     it("counts requests made since the last scrape by method, route template and status", async () => {
       const before = await scrape(admin.token);
