@@ -217,7 +217,11 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
         const { fields, message } = startLog(cfg, (opts.server.address() as AddressInfo).port);
         logger.info(fields, message);
       });
-      installFrontDoor(opts.server, { cors, inFlight, isMatchmaking, matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }),
+      installFrontDoor(opts.server, {
+        cors,
+        inFlight,
+        isMatchmaking,
+        matchmake: matchmakeEdge({ rooms: rules, tokens, transport, logger }),
         apiPrefix: `${API_BASE}/`,
         api: () => transport.getExpressApp() as unknown as (req: IncomingMessage, res: ServerResponse) => void,
       });

@@ -120,10 +120,10 @@ export class RawBodyRoutes {
 }
 
 /**
- * The JSON answer (or the text of one already serialised), written as one string: Express's `res.json` also looks up a charset
- * and converts a body over 1,000 characters to a Buffer (two chunks to write), and
- * checks freshness, which only an answer carrying an ETag (CMS) can use: that one still
- * goes through Express, for its 304.
+ * The JSON answer (or the text of one already serialised), written as one string.
+ * Express's `res.json` also looks up a charset, converts a body over 1,000 characters to
+ * a Buffer (two chunks to write) and checks freshness, which only an answer carrying an
+ * ETag (CMS) can use: that one still goes through Express, for its 304.
  */
 function sendJson(res: Response, status: number, body: unknown): void {
   if (res.getHeader("ETag") !== undefined) return void res.status(status).json(body);
