@@ -196,6 +196,55 @@ describe("/demo in a real browser", function () {
     assert.ok(shown <= 1000, `inside the zone: ${shown}`);
   });
 
+  it("W, A, S and D move the player as the arrows do", async () => {
+    const player = await deepLinked("Wasd");
+    const at = async (axis: "x" | "y") => Number(await playerIn(player.page, player.characterId).getAttribute(`data-${axis}`));
+    /** Holds `code` until the page shows the player's `axis` moved past `from` by 10 in `sign`'s direction. */
+    const hold = async (code: string, axis: "x" | "y", sign: 1 | -1) => {
+      const from = await at(axis);
+      await player.page.locator("#world-canvas").focus();
+      await player.page.keyboard.down(code);
+      try {
+        await player.page.waitForFunction(
+          ([id, a, start, dir]) => {
+            const shown = Number(document.querySelector<HTMLElement>(`#players li[data-character-id="${id}"]`)?.dataset[a as "x" | "y"]);
+            return (shown - start) * dir > 10;
+          },
+          [player.characterId, axis, from, sign] as const,
+          WAIT,
+        );
+      } finally {
+        await player.page.keyboard.up(code);
+      }
+    };
+    // Down and right first: a new character stands at (0, 0), where up and left are the zone's edge.
+    await hold("KeyS", "y", 1);
+    await hold("KeyD", "x", 1);
+    await hold("KeyW", "y", -1);
+    await hold("KeyA", "x", -1);
+  });
+
+  it("the sign-in form shows a wrong password's refusal, then signs in, lists the account's characters and plays the one picked", async () => {
+    const user = await newUser("demo");
+    const created = await api("POST", "/api/v1/characters", { token: user.token, body: { name: "Cael" } });
+    assert.equal(created.status, 201);
+    const page = await openPage(`${baseUrl()}/demo`);
+    await page.getByLabel("Username or email").fill(user.username);
+    await page.locator("#login-form").getByLabel("Password").fill("not-the-password-1");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForFunction(() => (document.querySelector("#auth-error")?.textContent ?? "").length > 0, undefined, WAIT);
+    assert.match((await page.locator("#auth-error").textContent()) ?? "", /username or password is wrong/);
+    assert.equal(await page.locator("#auth-view").isVisible(), true);
+
+    await page.locator("#login-form").getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: /^Play Cael / }).click();
+    await playerIn(page, created.body.id).waitFor(WAIT);
+    assert.equal(await playerIn(page, created.body.id).getAttribute("data-self"), "true");
+    // The refused login was a 401, which the browser logs as a console error: the right answer.
+    problems = problems.filter((p) => !p.includes("status of 401"));
+  });
+
   it("a line said on one page appears in the other page's chat log", async () => {
     await borin.page.getByLabel("Say").fill("Well met, traveller!");
     await borin.page.getByLabel("Say").press("Enter");
