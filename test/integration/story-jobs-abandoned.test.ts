@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { api, uniqueName } from "../support/api";
 import { eventually } from "../support/eventually";
+import { defaultBehaviour, gate, startFakeLlm, type Behaviour } from "../support/fake-llm";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { server } from "../support/server";
 import { openSse, type SseEvent } from "../support/sse";
@@ -89,6 +90,40 @@ describe("story jobs whose server died", function () {
     assert.equal(job.body.error.code, "abandoned");
     assert.match(job.body.error.message, /stopped before it finished/);
     assert.equal(job.body.story_id, null);
+  });
+
+  it("an extraction whose server was killed while the model answered ends error, once another server sweeps", async () => {
+    const fake = await startFakeLlm();
+    const held = gate();
+    // The model's answer never comes while the first server lives.
+    fake.handle = (call): Behaviour => ({ ...(defaultBehaviour(call) as { kind: "json"; content: string }), gate: held.promise });
+    try {
+      const first = await start({ GENERATOR: "openai", LLM_BASE_URL: fake.baseURL, LLM_MODEL: "fake-model" });
+      const token = await signUp(first.url);
+      const story = await api("POST", "/api/v1/stories", { base: first.url, token, body: { title: "Lamps", content: "Mara Vell lit the lamps. Mara slept." } });
+      assert.equal(story.status, 201, JSON.stringify(story.body));
+      const path = `/api/v1/stories/${story.body.id}/extracted-characters`;
+      const started = await api("POST", `${path}/rebuild-async`, { base: first.url, token });
+      assert.equal(started.status, 202);
+      await eventually(() => fake.calls.length > 0, "the extraction asks the model");
+      await first.stop("SIGKILL");
+
+      const second = await start({});
+      const job = await eventually(
+        async () => {
+          const res = await api("GET", `${path}/jobs/${started.body.job_id}`, { base: second.url, token });
+          return res.body.status === "error" ? res : undefined;
+        },
+        "the abandoned extraction is error",
+        30_000,
+      );
+      assert.equal(job.status, 200);
+      assert.match(job.body.error, /stopped before it finished/);
+      assert.equal((await api("GET", path, { base: second.url, token })).body.total, 0, "nothing half-extracted is listed");
+    } finally {
+      held.open();
+      await fake.close();
+    }
   });
 
   it("a generation streaming for longer than the abandon period on a live server completes: its server renews it", async () => {
