@@ -9,7 +9,7 @@ describe("accounts: email verification policy and reset expiry (spawned server)"
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   let srv: ServerProcess;
   const call = (method: string, path: string, body?: unknown) => api(method, path, { body, base: srv.url });
   const register = (username: string, email = `${username}@example.test`) =>

@@ -14,7 +14,7 @@ describe("accounts: rate limits (spawned server, RATE_LIMIT_AUTH_PER_MINUTE=3, R
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   let srv: ServerProcess;
   const post = (path: string, body: unknown, ip: string) => api("POST", `/api/v1${path}`, { body, base: srv.url, headers: { "x-forwarded-for": ip } });
 
@@ -110,7 +110,7 @@ describe("accounts: TRUST_PROXY=false (spawned server)", function () {
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   let srv: ServerProcess;
   before(async () => {
     srv = await startServerProcess({ RATE_LIMIT_AUTH_PER_MINUTE: "2", TRUST_PROXY: "false" });

@@ -23,7 +23,7 @@ describe("accounts: revocations survive presence losing them", () => {
   });
 
   it("refuses to start on a Redis whose eviction policy may drop keys", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     if (!process.env.TEST_REDIS_URL || spawnSync("redis-server", ["--version"]).status !== 0) this.skip();
     const port = await freePort();
     const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "allkeys-lru"], {

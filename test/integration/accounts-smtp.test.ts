@@ -16,7 +16,7 @@ describe("accounts: outbox delivery over SMTP (spawned server)", function () {
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   const received: Received[] = [];
   let smtp: SMTPServer;
   let srv: ServerProcess;

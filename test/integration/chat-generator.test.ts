@@ -25,7 +25,7 @@ const replyCalls = (fake: FakeLlm) => fake.calls.filter((c) => c.body.stream);
 const historyOf = (call: Call) => call.body.messages.filter((m) => m.role !== "system").map((m) => [m.role, m.content]);
 
 describe("the turn engine and the generator", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let fake: FakeLlm;
   let proc: ServerProcess;
   let base: string;

@@ -7,7 +7,7 @@ describe("CORS with CORS_ORIGINS=https://game.example (spawned server)", functio
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   let srv: ServerProcess;
 
   before(async () => {

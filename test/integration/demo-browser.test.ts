@@ -40,7 +40,7 @@ describe("/demo is served by this server", () => {
   });
 
   it("is off in production by default: /demo then answers 404 not_found", async function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     // The spawned process runs on embedded defaults whatever the suite's backend: once is enough.
     if (process.env.TEST_DATABASE_URL) this.skip();
     const production = await startServerProcess({ NODE_ENV: "production", PAYMENT_WEBHOOK_SECRET: "w".repeat(40) });
@@ -62,7 +62,7 @@ describe("/demo is served by this server", () => {
  * the test can take down, as a network drop.
  */
 describe("/demo in a real browser", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let browser: Browser | undefined;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
   const contexts: BrowserContext[] = [];

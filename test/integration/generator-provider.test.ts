@@ -24,7 +24,7 @@ async function userOn(base: string) {
 const QUICK = { image_url: "https://img.example.test/a.png", audience_slug: "general", style_slug: "casual", name: "Ivy", one_line_intro: "A florist." };
 
 describe("the OpenAI-compatible provider in the running product", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let fake: FakeLlm;
   let proc: ServerProcess;
   let base: string;
@@ -222,7 +222,7 @@ describe("the OpenAI-compatible provider in the running product", function () {
 });
 
 describe("the built-in generator at a visible pace", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let proc: ServerProcess;
 
   before(async () => {

@@ -157,7 +157,7 @@ describe("metrics API", () => {
     let procAdmin: { id: string; token: string };
 
     before(async function () {
-      this.timeout(60_000);
+      this.timeout(120_000);
       proc = await startServerProcess({ ...ownPresence(server().backend.env), ONLINE_TTL: "1", METRICS_TOKEN, RATE_LIMIT_HEARTBEAT_PER_MINUTE: "4" });
       procAdmin = await adminUser(proc.url);
     });

@@ -82,7 +82,7 @@ describe("Colyseus playground and monitor, outside production without credential
 });
 
 describe("Colyseus playground and monitor in a real browser", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let browser: Browser | undefined;
   const open: Room[] = [];
 

@@ -382,7 +382,7 @@ describe("world_zone room", function () {
 });
 
 describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let proc: ServerProcess;
   const open: Room<any>[] = [];
 
@@ -519,7 +519,7 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
 });
 
 describe("world_zone when full (WORLD_MAX_CLIENTS=1)", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let proc: ServerProcess;
   before(async () => {
     proc = await startServerProcess({ WORLD_MAX_CLIENTS: "1" });

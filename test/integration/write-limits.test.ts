@@ -10,7 +10,7 @@ describe("write limits (spawned server: 3 DMs, 2 characters, 2 say lines, 2 chat
   before(function () {
     embeddedOnly(this);
   });
-  this.timeout(60_000);
+  this.timeout(120_000);
   let srv: ServerProcess;
 
   before(async () => {

@@ -37,7 +37,8 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server process exited with ${child.exitCode}:\n${output}`);
     try {
-      const res = await fetch(`${url}/readyz`);
+      // Bounded: a server whose start blocks its event loop must not hold this loop past its deadline.
+      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
       if (res.status === 200) break;
     } catch {
       // not listening yet
