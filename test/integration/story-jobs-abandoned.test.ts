@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { api, uniqueName } from "../support/api";
+import { realBackendOnly } from "../support/backend";
 import { eventually } from "../support/eventually";
 import { defaultBehaviour, gate, startFakeLlm, type Behaviour } from "../support/fake-llm";
 import { startServerProcess, type ServerProcess } from "../support/process";
@@ -92,7 +93,9 @@ describe("story jobs whose server died", function () {
     assert.equal(job.body.story_id, null);
   });
 
-  it("an extraction whose server was killed while the model answered ends error, once another server sweeps", async () => {
+  it("an extraction whose server was killed while the model answered ends error, once another server sweeps", async function () {
+    // The same sweep as the generation's above, which covers the embedded restart.
+    realBackendOnly(this);
     const fake = await startFakeLlm();
     const held = gate();
     // The model's answer never comes while the first server lives.
@@ -126,7 +129,9 @@ describe("story jobs whose server died", function () {
     }
   });
 
-  it("a generation streaming for longer than the abandon period on a live server completes: its server renews it", async () => {
+  it("a generation streaming for longer than the abandon period on a live server completes: its server renews it", async function () {
+    // Renewal is the same statement on either database.
+    realBackendOnly(this);
     // About 100 words at 60 ms: several abandon periods of 3 s.
     const live = await start({ GENERATOR_PACE_MS: "60" });
     const token = await signUp(live.url);

@@ -113,3 +113,13 @@ export const TEST_ENV: Record<string, string> = {
 export function embeddedOnly(ctx: Mocha.Context): void {
   if (process.env.TEST_DATABASE_URL) ctx.skip();
 }
+
+/**
+ * For a test whose backend-specific part another test of the same describe already
+ * checks on the embedded database, and whose cost is mostly spawning servers: it runs in
+ * the Postgres + Redis pass only, whose lane in CI has room beside the longer embedded
+ * pass. Call it first in the test.
+ */
+export function realBackendOnly(ctx: Mocha.Context): void {
+  if (!process.env.TEST_DATABASE_URL) ctx.skip();
+}
