@@ -27,6 +27,8 @@ export function installFrontDoor(
   },
 ): void {
   const emit = server.emit;
+  // Resolved at the first API request: the app exists only once Colyseus has booted Express.
+  let api: Handler | undefined;
   server.emit = function (this: Server, event: string, ...args: unknown[]) {
     if (event !== "request") return emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>);
     const [req, res] = args as [IncomingMessage, ServerResponse];
@@ -36,7 +38,7 @@ export function installFrontDoor(
       if (doors.isMatchmaking(req)) doors.matchmake(req, res);
       // Colyseus's listener serves nothing under the API, yet builds a WHATWG Headers and
       // looks the path up in its own router for every request before handing it on.
-      else if (req.url?.startsWith(doors.apiPrefix)) doors.api()(req, res);
+      else if (req.url?.startsWith(doors.apiPrefix)) (api ??= doors.api())(req, res);
       else emit.apply(this, [event, ...args] as unknown as Parameters<typeof emit>);
     });
     return true;

@@ -75,7 +75,6 @@ export async function runRestBenchmark(o: RestBenchOptions): Promise<BenchRow[]>
       seen.me.push(await run(`${api}/users/me`, auth));
     }
     [bareCharacters, characters, bareMe, me] = [median(seen.bareCharacters), median(seen.characters), median(seen.bareMe), median(seen.me)];
-    await bare.stop();
     login = await load({
       url: `${api}/auth/login`,
       method: "POST",

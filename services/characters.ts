@@ -17,7 +17,7 @@ import {
   type UpdateCharacterInput,
 } from "./characters.schemas";
 import { forbidden, notFound } from "./errors";
-import { page, type PageQuery } from "./pagination";
+import { DEFAULT_PAGE_LIMIT, page, type PageQuery } from "./pagination";
 import { assertOwnerOr, isOwnerOr } from "./ownership";
 import { isUuid, likeContains } from "./sql";
 import { JsonText, type VersionedCache } from "./versioned-cache";
@@ -130,8 +130,10 @@ export class CharacterService {
    */
   async listOwn(claims: AuthClaims, q: PageQuery): Promise<{ page: JsonText; cache: CacheStatus }> {
     const listKey = characterCacheKey(claims.userId);
+    // The page a client gets without a query lives at the list's own key (`characters:user:<id>`), the others beside it.
+    const key = q.limit === DEFAULT_PAGE_LIMIT && q.offset === 0 ? listKey : `${listKey}:page:${q.limit}:${q.offset}`;
     const { json, hit } = await this.lists.getJson(
-      `${listKey}:page:${q.limit}:${q.offset}`,
+      key,
       async () => {
         const rows = await this.db.manager.find(Character, { where: { ownerId: claims.userId }, order: { createdAt: "ASC", id: "ASC" } });
         return page(rows.slice(q.offset, q.offset + q.limit).map(toCharacter), rows.length, q);

@@ -1,8 +1,11 @@
 import { z } from "zod";
 
+/** What `limit` is when a client names none. */
+export const DEFAULT_PAGE_LIMIT = 50;
+
 /** `limit` (default 50, capped at 100) and `offset` (default 0), the same for every list. */
 export const pageQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).default(50).transform((n) => Math.min(n, 100)),
+  limit: z.coerce.number().int().min(1).default(DEFAULT_PAGE_LIMIT).transform((n) => Math.min(n, 100)),
   offset: z.coerce.number().int().min(0).default(0),
 });
 export type PageQuery = z.output<typeof pageQuery>;
