@@ -68,6 +68,7 @@ import { DomainError } from "./services/errors";
 import { failFastPresence } from "./services/presence-guard";
 import type { TokenService } from "./services/tokens";
 import { CheckoutService } from "./services/payments/checkout";
+import { DebitBatches, debitBatchLimits } from "./services/payments/debit-batches";
 import { PointService } from "./services/payments/points";
 import { ProductService } from "./services/payments/products";
 import { SandboxCheckout } from "./services/payments/sandbox";
@@ -163,7 +164,7 @@ export function createApp(cfg: Config, options: AppOptions = {}): ConfigOptions 
   const inFlight = new InFlight();
   // PAYMENT_PROVIDER has one value so far: the sandbox, whose checkout page is ours.
   const paymentProvider = new SandboxProvider(cfg.PAYMENT_WEBHOOK_SECRET, API_BASE + SANDBOX_PATH);
-  const points = new PointService(db, notifications);
+  const points = new PointService(db, notifications, new DebitBatches(db.manager, debitBatchLimits(db.kind)));
   const products = new ProductService(db);
   const checkout = new CheckoutService(db, products, paymentProvider);
   const webhook = new WebhookService(db, points, notifications, cfg.PAYMENT_WEBHOOK_SECRET);

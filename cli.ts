@@ -11,6 +11,7 @@ import { DomainError } from "./services/errors";
 import { ROLES, type Role } from "./entities/user.entity";
 import { EventBus } from "./infra/events";
 import { Notifications } from "./services/notifications";
+import { DebitBatches, debitBatchLimits } from "./services/payments/debit-batches";
 import { PointService } from "./services/payments/points";
 
 const USAGE = `usage:
@@ -54,7 +55,10 @@ async function main(argv: string[]): Promise<number> {
   const { presence } = createPresence(connections, logger);
   try {
     await db.start();
-    if (noun === "points") return await verifyPoints(new PointService(db, new Notifications(presence, new EventBus(presence), logger)));
+    if (noun === "points") {
+      const notifications = new Notifications(presence, new EventBus(presence), logger);
+      return await verifyPoints(new PointService(db, notifications, new DebitBatches(db.manager, debitBatchLimits(db.kind))));
+    }
     const { adminUsers } = createAccountServices(cfg, db, presence, logger);
     let user;
     if (verb === "create" && rest.length === 3) {

@@ -55,6 +55,25 @@ const DEBIT = `WITH changed AS (
     RETURNING balance
   ) ${INSERT_ROW}`;
 
+/**
+ * Many debits of distinct users as one statement (see DebitBatches): the same
+ * conditional update per user, each feeding its own ledger row. The balance rows are
+ * locked in user order first, so two such statements sharing users queue instead of
+ * deadlocking; a single debit locks one row and cannot deadlock with them.
+ */
+const DEBIT_MANY = `WITH input AS (
+    SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS i(user_id, amount, reason, ref, idempotency_key)
+  ), locked AS (
+    SELECT b.user_id FROM point_balances b WHERE b.user_id IN (SELECT user_id FROM input) ORDER BY b.user_id FOR UPDATE
+  ), changed AS (
+    UPDATE point_balances b SET balance = b.balance - i.amount, updated_at = now()
+    FROM input i JOIN locked l USING (user_id)
+    WHERE b.user_id = i.user_id AND b.balance >= i.amount
+    RETURNING b.user_id, b.balance
+  ) INSERT INTO point_transactions (user_id, delta, balance_after, reason, ref, idempotency_key)
+  SELECT i.user_id, -i.amount, c.balance, i.reason, i.ref, i.idempotency_key FROM changed c JOIN input i USING (user_id)
+  RETURNING user_id, id, delta, balance_after`;
+
 type Row = { id: string; delta: string; balance_after: string };
 const toApplied = (row: Row): Applied => ({ transactionId: row.id, delta: Number(row.delta), balance: Number(row.balance_after) });
 
@@ -70,6 +89,23 @@ export async function credit(m: EntityManager, change: Change): Promise<Applied>
 export async function debit(m: EntityManager, change: Change): Promise<Applied | undefined> {
   const [row]: Row[] = await m.query(DEBIT, params(change, -change.amount));
   return row ? toApplied(row) : undefined;
+}
+
+/**
+ * Debits of distinct users in one statement: for each change, in order, what `debit`
+ * would answer. One change that breaks a constraint (a reused idempotency key) fails
+ * them all, as one statement.
+ */
+export async function debitMany(m: EntityManager, changes: readonly Change[]): Promise<(Applied | undefined)[]> {
+  const rows: (Row & { user_id: string })[] = await m.query(DEBIT_MANY, [
+    changes.map((c) => c.userId),
+    changes.map((c) => c.amount),
+    changes.map((c) => c.reason),
+    changes.map((c) => c.ref ?? null),
+    changes.map((c) => c.idempotencyKey ?? null),
+  ]);
+  const byUser = new Map(rows.map((row) => [row.user_id, toApplied(row)]));
+  return changes.map((c) => byUser.get(c.userId.toLowerCase()));
 }
 
 /** The ledger row a user's idempotency key produced, if any. */

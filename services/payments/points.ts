@@ -5,7 +5,8 @@ import type { Notifications } from "../notifications";
 import { page, type Page, type PageQuery } from "../pagination";
 import { foreignKeyViolation, uniqueViolation } from "../sql";
 import type { AuthClaims } from "../tokens";
-import { audit, balanceOf, credit, debit, findByKey, history, IDEMPOTENCY_INDEX, type Applied, type Change } from "./ledger";
+import type { DebitBatches } from "./debit-batches";
+import { audit, balanceOf, credit, findByKey, history, IDEMPOTENCY_INDEX, type Applied, type Change } from "./ledger";
 import {
   toPointTransaction,
   type GrantPointsInput,
@@ -31,13 +32,14 @@ const toChange = (a: Applied): PointChangeView => ({ balance: a.balance, transac
 
 /**
  * Points: balances, their ledger, spending and granting. Every change goes through
- * ledger.ts (one statement for balance and ledger row); the user's inbox hears of it
- * after it committed.
+ * ledger.ts (one statement for balance and ledger row; uses that arrive together share
+ * one, see DebitBatches); the user's inbox hears of it after it committed.
  */
 export class PointService {
   constructor(
     private readonly db: Database,
     private readonly notifications: Notifications,
+    private readonly debits: DebitBatches,
   ) {}
 
   async balance(claims: AuthClaims): Promise<{ balance: number }> {
@@ -58,7 +60,7 @@ export class PointService {
     const change: Change = { userId: claims.userId, amount: input.amount, reason: input.reason, idempotencyKey: key };
     let applied: Applied | undefined;
     try {
-      applied = await debit(this.db.manager, change);
+      applied = await this.debits.debit(change);
     } catch (err) {
       // A concurrent first use of the key committed while this one ran: this statement rolled back.
       if (key !== undefined && uniqueViolation(err) === IDEMPOTENCY_INDEX) return this.replay(claims.userId, key, input.amount);

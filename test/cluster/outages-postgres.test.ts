@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import http from "node:http";
 import type { Room } from "@colyseus/sdk";
-import { api } from "../support/api";
+import { adminUser, api } from "../support/api";
 import type { Backend } from "../support/backend";
 import { closedWith, clusterBackend, clusterName, connect, eventually, hostOf, newPlayer, startNode, type Player } from "../support/cluster";
 import { startOwnPostgres, type OwnPostgres } from "../support/own-postgres";
+import { balanceOf, grant } from "../support/payments";
 import type { ServerProcess } from "../support/process";
 import { startTcpProxy } from "../support/tcp-proxy";
 
@@ -119,6 +120,9 @@ describe("outages: Postgres and shutdown", function () {
     const recipients = await Promise.all([0, 1, 2].map(() => newPlayer(b.url, clusterName("pgr"))));
     const inboxes = await Promise.all(recipients.map((r) => joinInbox(b, r)));
     rooms.push(...inboxes.map((i) => i.room));
+    const spenders = await Promise.all([0, 1, 2].map(() => newPlayer(a.url, clusterName("pgp"))));
+    const admin = await adminUser(a.url);
+    await Promise.all(spenders.map((s) => grant(admin.token, s.id, 100, a.url)));
 
     const answers: Answer[] = [];
     const acknowledged: { recipient: number; client_msg_id: string }[] = [];
@@ -144,6 +148,13 @@ describe("outages: Postgres and shutdown", function () {
     assert.equal(probe.body.code, "service_unavailable");
     assert.match(probe.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
     assert.ok(probeMs < 1000, `answered in ${Math.round(probeMs)} ms`);
+    // Point uses arriving together (one batched statement) are each answered 503 at once, and spend nothing.
+    const spendsStarted = performance.now();
+    const spends = await Promise.all(
+      spenders.flatMap((s) => [1, 2, 3].map((n) => api("POST", "/api/v1/point/use", { base: a.url, token: s.token, body: { amount: 10, reason: `outage ${n}` } }))),
+    );
+    assert.deepEqual(spends.map((r) => [r.status, r.body.code, Number(r.headers.get("retry-after")) >= 1]), Array(9).fill([503, "service_unavailable", true]));
+    assert.ok(performance.now() - spendsStarted < 1000, "point uses answered at once");
     const readyStarted = performance.now();
     const ready = await api("GET", "/readyz", { base: b.url });
     assert.ok(performance.now() - readyStarted < 1000, "/readyz answers at once");
@@ -166,6 +177,7 @@ describe("outages: Postgres and shutdown", function () {
     const restartedAt = performance.now();
     // Back within a few seconds: a send is acknowledged again.
     await eventually(async () => (await api("GET", "/readyz", { base: a.url })).status === 200, "process a ready again", 5_000);
+    for (const s of spenders) assert.equal(await balanceOf(s.token, a.url), 100);
     const before = acknowledged.length;
     await eventually(() => acknowledged.length > before + 3, "sends acknowledged again", 5_000);
     const recoveredMs = performance.now() - restartedAt;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Room } from "@colyseus/sdk";
 import { adminUser, api } from "../support/api";
 import type { Backend } from "../support/backend";
-import { clusterBackend, clusterName, connect, eventually, hostOf, newPlayer, startNode } from "../support/cluster";
+import { clusterBackend, clusterName, connect, eventually, hostOf, newPlayer, newPlayers, startNode } from "../support/cluster";
 import { balanceOf, grant, postWebhook } from "../support/payments";
 import type { ServerProcess } from "../support/process";
 
@@ -62,6 +62,27 @@ describe("points across processes", function () {
     assert.equal(results.filter((r) => r.status === 200).length, 50);
     assert.equal(results.filter((r) => r.status === 409).length, 50);
     assert.equal(await balanceOf(user.token, b.url), 0);
+    const audit = await api("GET", "/api/v1/admin/points/verify", { base: b.url, token: admin.token });
+    assert.deepEqual(audit.body.mismatches, []);
+  });
+
+  it("20 users spending on both processes at once, whose uses each process batches: each spends exactly its 100 and the audit is clean", async () => {
+    const users = await newPlayers([a.url, b.url], 20, "ptm");
+    const admin = await adminUser(a.url);
+    await Promise.all(users.map((u) => grant(admin.token, u.id, 100, a.url)));
+    // 14 uses of 10 per user, alternating processes: 10 fit, 4 do not.
+    const results = await Promise.all(
+      Array.from({ length: 14 }, (_, round) =>
+        users.map((u, i) =>
+          api("POST", "/api/v1/point/use", { base: ((round + i) % 2 ? a : b).url, token: u.token, body: { amount: 10, reason: `m${round}` } }).then((r) => ({ u, r })),
+        ),
+      ).flat(),
+    );
+    for (const user of users) {
+      const mine = results.filter((x) => x.u === user).map((x) => x.r.status);
+      assert.deepEqual([mine.filter((s) => s === 200).length, mine.filter((s) => s === 409).length], [10, 4], user.username);
+      assert.equal(await balanceOf(user.token, b.url), 0);
+    }
     const audit = await api("GET", "/api/v1/admin/points/verify", { base: b.url, token: admin.token });
     assert.deepEqual(audit.body.mismatches, []);
   });

@@ -125,6 +125,45 @@ describe("points: balance, use and grants", () => {
     await assertLedgerMatches(user, 0);
   });
 
+  it("30 users spending at once, 8 uses of 10 each on balances of 50: each gets exactly 5 and ends at 0 with a matching ledger", async function () {
+    this.timeout(60_000);
+    const users = await Promise.all(Array.from({ length: 30 }, () => newUser("many")));
+    await Promise.all(users.map((u) => grant(admin.token, u.id, 50)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, round) => users.map((u) => use(u, { amount: 10, reason: `many ${round}` }).then((r) => ({ u, r })))).flat(),
+    );
+    for (const user of users) {
+      const mine = results.filter((x) => x.u === user).map((x) => x.r);
+      const ok = mine.filter((r) => r.status === 200);
+      assert.equal(ok.length, 5, user.username);
+      assert.equal(mine.filter((r) => r.status === 409 && r.body.code === "insufficient_points").length, 3, user.username);
+      assert.deepEqual(ok.map((r) => r.body.balance).sort((a, b) => a - b), [0, 10, 20, 30, 40]);
+    }
+    await Promise.all(users.map(async (u) => {
+      assert.equal(await balanceOf(u.token), 0);
+      await assertLedgerMatches(u, 0);
+    }));
+  });
+
+  it("a repeated idempotency key among other users' parallel uses answers its first result, and the others still spend", async function () {
+    this.timeout(60_000);
+    const [keyed, ...others] = await Promise.all(Array.from({ length: 21 }, () => newUser("idem")));
+    await Promise.all([keyed!, ...others].map((u) => grant(admin.token, u.id, 100)));
+    const body = { amount: 30, reason: "first", idempotency_key: "batch-key" };
+    const first = await use(keyed!, body);
+    assert.equal(first.status, 200);
+    const results = await Promise.all([
+      ...Array.from({ length: 3 }, () => use(keyed!, body)),
+      ...others.map((u) => use(u, { amount: 25, reason: "beside a repeat" })),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), Array(results.length).fill(200));
+    for (const repeat of results.slice(0, 3)) assert.deepEqual(repeat.body, first.body);
+    assert.deepEqual(results.slice(3).map((r) => r.body.balance), Array(others.length).fill(75));
+    assert.equal(await balanceOf(keyed!.token), 70);
+    await assertLedgerMatches(keyed!, 70);
+    await Promise.all(others.map((u) => assertLedgerMatches(u, 75)));
+  });
+
   it("grants, uses and paid webhooks interleaved lose nothing and never go below zero", async function () {
     this.timeout(60_000);
     const user = await newUser("mix");
