@@ -72,7 +72,9 @@ async function useLoad(api: string, tokens: string[], opts: { connections: numbe
 /**
  * Points figures (docs/performance.md): concurrent `POST /point/use` on one
  * balance (every use waits on the same row) and on many (spread over `users`
- * balances), beside the bare conditional UPDATE on the same database in the same run.
+ * balances), beside the bare conditional UPDATE on the same database in the same run,
+ * and beside a bare Express POST (body parsing and the same answer, nothing else) on the
+ * same core: the most any HTTP route could reach there.
  * The final balances are checked exactly: against the uses their ledgers hold (and those
  * against the answers the client got), against the ledger audit (GET
  * /admin/points/verify), and a balance smaller than the load drains to exactly 0.
@@ -91,6 +93,7 @@ export async function runPointsBenchmark(o: PointsBenchOptions): Promise<BenchRo
   const server = await startServer("index.ts", env);
   const api = `${server.url}/api/v1`;
   let one: Load, many: Load, drain: Load;
+  let answered: unknown;
   let oneId: string, manyIds: string[];
   const checks: string[] = [];
   try {
@@ -99,17 +102,21 @@ export async function runPointsBenchmark(o: PointsBenchOptions): Promise<BenchRo
       json(`${api}/admin/points/grant`, { method: "POST", headers: { authorization: `Bearer ${admin}` }, body: JSON.stringify({ user_id: userId, amount, reason: "bench" }) });
     const stamp = Date.now().toString(36);
     const users: { id: string; token: string }[] = [];
-    for (let i = 0; i < o.users + 2; i++) {
+    for (let i = 0; i < o.users + 3; i++) {
       const credentials = { username: `pb_${stamp}_${i}`, password: "correct-horse-1" };
       const { id } = await json(`${api}/auth/register`, { method: "POST", body: JSON.stringify({ ...credentials, email: `${credentials.username}@bench.test` }) });
       const { access_token: token } = await json(`${api}/auth/login`, { method: "POST", body: JSON.stringify(credentials) });
       users.push({ id, token });
     }
-    const [single, drained, ...spread] = users as [{ id: string; token: string }, { id: string; token: string }, ...{ id: string; token: string }[]];
+    type User = { id: string; token: string };
+    const [single, drained, sample, ...spread] = users as [User, User, User, ...User[]];
     oneId = single.id;
     manyIds = spread.map((u) => u.id);
     for (const u of [single, ...spread]) await grant(u.id, LARGE_BALANCE);
     await grant(drained.id, DRAIN_BALANCE);
+    await grant(sample.id, 1);
+    // What a use answers, for the bare Express reference to answer too.
+    answered = await json(`${api}/point/use`, { method: "POST", headers: { authorization: `Bearer ${sample.token}` }, body: USE_BODY });
     const balanceOf = async (token: string) => (await json(`${api}/point/balance`, { headers: { authorization: `Bearer ${token}` } })).balance as number;
 
     one = await useLoad(api, [single.token], { connections: o.connections, duration: o.seconds });
@@ -159,6 +166,15 @@ export async function runPointsBenchmark(o: PointsBenchOptions): Promise<BenchRo
   ) as { one: Reference; many: Reference; ledger: Reference };
   if (!reference.one.exact || !reference.many.exact || !reference.ledger.exact) checks.push("the bare statements' balances did not move by their successes");
 
+  // The HTTP ceiling: a bare Express POST that parses the same body and answers a use's answer, on the same core.
+  const bare = await startServer("loadtest/reference/bare-express.ts", { BODIES: JSON.stringify({ "/point/use": answered }) });
+  let http: Load;
+  try {
+    http = await useLoad(bare.url, ["none"], { connections: o.connections, duration: o.seconds });
+  } finally {
+    await bare.stop();
+  }
+
   for (const check of checks) process.stderr.write(`points benchmark: ${check}\n`);
   const scenario = (what: string) => `points: POST /point/use, ${what}, ${o.connections} connections`;
   return [
@@ -170,6 +186,8 @@ export async function runPointsBenchmark(o: PointsBenchOptions): Promise<BenchRo
     { scenario: scenario(`${o.users} balances`), figure: "failed requests", value: many.failures, reference: 0, unit: "requests" },
     { scenario: `points: one use's statement alone, unbatched (the UPDATE feeding its ledger INSERT), ${o.users} balances`, figure: "statements/s", value: reference.ledger.per_second, reference: reference.many.per_second, unit: "1/s" },
     { scenario: scenario(`${o.users} balances`), figure: "uses/s against one use's statement alone", value: many.usesPerSecond, reference: reference.ledger.per_second, unit: "1/s" },
+    { scenario: `points: a bare Express POST parsing the same body and answering a use's answer (no auth, no database)`, figure: "requests/s", value: http.usesPerSecond, reference: reference.many.per_second, unit: "1/s" },
+    { scenario: scenario(`${o.users} balances`), figure: "uses/s against the bare Express POST", value: many.usesPerSecond, reference: http.usesPerSecond, unit: "1/s" },
     { scenario: scenario(`a balance of ${DRAIN_BALANCE}, ${2 * DRAIN_BALANCE} uses`), figure: "uses that succeeded", value: drain.succeeded, reference: DRAIN_BALANCE, unit: "uses" },
     { scenario: "points: final balances", figure: "off from the successes or the ledger", value: checks.length, reference: 0, unit: "checks" },
   ];
