@@ -21,6 +21,8 @@ interface OrigchatStats {
   done: boolean;
   measuring: boolean;
   bots: number;
+  /** Bots whose room closed while they played (the close code is in the loadtest's log). */
+  left: number;
   turns: number;
   turns_total: number;
   errors: number;
@@ -108,7 +110,9 @@ export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<Ben
   const pacedScenario = `origchat turns (${o.sessions} sessions, ~${o.thinkMs} ms between turns, built-in at zero pace)`;
   const flatScenario = `origchat turns (${o.sessions} sessions back to back, built-in at zero pace)`;
   const problems = (run: NonNullable<typeof paced>) =>
-    run.failed > 0 || run.stats.errors > 0 ? `${run.failed} failed joins, ${run.stats.errors} error messages` : undefined;
+    run.failed > 0 || run.stats.errors > 0 || run.stats.left > 0
+      ? `${run.failed} failed joins, ${run.stats.errors} error messages, ${run.stats.left} bots closed out`
+      : undefined;
   const added = paced.stats.p99 !== null ? paced.stats.p99 - alone.p99 : null;
   const engineAdded = paced.engineP99 !== null ? paced.engineP99 - alone.p99 : null;
   return [

@@ -38,7 +38,7 @@ const MEASURE_MS = Number(args.seconds) * 1000;
 const credentials: (PlayerCredentials | null)[] | undefined =
   typeof args.credentials === "string" ? JSON.parse(fs.readFileSync(args.credentials, "utf8")) : undefined;
 
-const run = { joined: 0, failed: 0, expected: 0, measuringSince: 0, done: false, turns: 0, turnsTotal: 0, errors: 0, latencies: [] as number[] };
+const run = { joined: 0, failed: 0, left: 0, expected: 0, measuringSince: 0, done: false, turns: 0, turnsTotal: 0, errors: 0, latencies: [] as number[] };
 
 /** Measuring starts shortly after the last bot joined or failed to. */
 function settle() {
@@ -56,6 +56,7 @@ function writeStats() {
       done: run.done,
       measuring: run.measuringSince > 0 && Date.now() >= run.measuringSince && !run.done,
       bots: run.joined,
+      left: run.left,
       turns: run.turns,
       turns_total: run.turnsTotal,
       errors: run.errors,
@@ -98,6 +99,7 @@ cli(async (options: Options) => {
   let left = false;
   room.onLeave((code: number) => {
     left = true;
+    run.left++;
     console.log(`bot ${options.clientId}: left with ${code}`);
     answered?.(undefined);
   });
