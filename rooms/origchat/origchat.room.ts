@@ -97,6 +97,8 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
     /** The room's work in arrival order: turns, and re-reads of the session after turns played elsewhere. */
     private tail: Promise<void> = Promise.resolve();
     private readonly router = new MessageRouter<OrigchatClient>(this, logger, deps.meter);
+    /** The ids of the events in the state (reading them back through the schema's proxies costs more than keeping them). */
+    private readonly shown = new Set<string>();
 
     async onCreate(options: ResolvedOptions) {
       this.roomId = keyedRoomId(this.roomName, options, ORIGCHAT_JOIN.keys);
@@ -224,9 +226,12 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
 
     /** Appends the events the state does not show yet, keeping the last STATE_EVENTS. */
     private append(events: EventView[]) {
-      const shown = new Set(this.state.events.map((e) => e.id));
-      for (const e of events) if (!shown.has(e.id)) this.state.events.push(new ChatEvent().assign(e));
-      while (this.state.events.length > STATE_EVENTS) this.state.events.shift();
+      for (const e of events) {
+        if (this.shown.has(e.id)) continue;
+        this.shown.add(e.id);
+        this.state.events.push(new ChatEvent().assign(e));
+      }
+      while (this.state.events.length > STATE_EVENTS) this.shown.delete(this.state.events.shift()!.id);
     }
 
     private show(session: OrigchatSessionView) {
@@ -239,6 +244,7 @@ export function createOrigchatRoom(deps: OrigchatDeps) {
       s.pending_choices.clear();
       for (const c of session.pending_choices) s.pending_choices.push(new Choice().assign(c));
       s.events.clear();
+      this.shown.clear();
       this.append(session.events);
     }
 
