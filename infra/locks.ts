@@ -28,7 +28,17 @@ export class PresenceLocks {
   /** The lease on `name` for `ttlSeconds`, or undefined when someone else holds it. */
   async tryAcquire(name: string, ttlSeconds: number): Promise<Release | undefined> {
     const key = `lock:${name}`;
-    const holders = await this.presence.hincrbyex(key, FIELD, 1, ttlSeconds);
+    let holders: number;
+    try {
+      holders = await this.presence.hincrbyex(key, FIELD, 1, ttlSeconds);
+    } catch (err) {
+      // The increment may have been applied with its answer lost (a command timed out
+      // under load): the lease would then be held by nobody for its whole ttl, stalling
+      // every caller behind it. Freeing it may, rarely, free another holder's lease,
+      // which the database's guard (above) makes harmless.
+      Promise.resolve(this.presence.hdel(key, FIELD)).catch(() => undefined);
+      throw err;
+    }
     if (holders !== 1) return undefined;
     let released = false;
     return async () => {
@@ -51,7 +61,8 @@ export class PresenceLocks {
         try {
           return await work();
         } finally {
-          await release();
+          // A release that fails leaves the lease to its ttl; it does not turn work done into an error.
+          await release().catch(() => undefined);
         }
       }
       if (Date.now() + pause > deadline) throw new LockBusyError(name);

@@ -34,6 +34,31 @@ describe("presence locks", () => {
     await assert.rejects(locks.run("c", { ttlSeconds: 5, waitMs: 50 }, async () => 1), LockBusyError);
   });
 
+  it("an acquire whose answer was lost after the lease was taken leaves the lease free, not held by nobody", async () => {
+    const presence = new LocalPresence();
+    const lossy = Object.assign(Object.create(presence) as LocalPresence, {
+      async hincrbyex(key: string, field: string, value: number, ttl: number): Promise<number> {
+        await presence.hincrbyex(key, field, value, ttl);
+        throw new Error("Command timed out");
+      },
+    });
+    await assert.rejects(new PresenceLocks(lossy).tryAcquire("e", 60), /timed out/);
+    assert.ok(await new PresenceLocks(presence).tryAcquire("e", 60));
+  });
+
+  it("run answers its work's result even when the release fails; the lease then lapses with its ttl", async () => {
+    const presence = new LocalPresence();
+    const failingRelease = Object.assign(Object.create(presence) as LocalPresence, {
+      async hdel(): Promise<boolean> {
+        throw new Error("Connection is closed.");
+      },
+    });
+    assert.equal(await new PresenceLocks(failingRelease).run("f", { ttlSeconds: 1, waitMs: 50 }, async () => "done"), "done");
+    assert.equal(await new PresenceLocks(presence).tryAcquire("f", 1), undefined);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok(await new PresenceLocks(presence).tryAcquire("f", 1));
+  });
+
   it("a lease its holder never released expires after its ttl", async () => {
     const locks = new PresenceLocks(new LocalPresence());
     await locks.tryAcquire("d", 1);
