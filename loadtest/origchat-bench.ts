@@ -31,6 +31,10 @@ interface OrigchatStats {
   p99: number | null;
 }
 
+/** The engine's histogram of turn times (infra/metrics.ts), origchat's series. */
+const TURN_SECONDS = "tavern_chat_turn_seconds";
+const ORIGCHAT = 'kind="origchat"';
+
 /**
  * Origchat turns (docs/performance.md): `sessions` bots on core 1, each playing its
  * own session in its origchat room against the product on core 0 (built-in generator
@@ -39,10 +43,6 @@ interface OrigchatStats {
  * turn as soon as the last is answered (the most turns/s the server plays). Beside the
  * built-in generator alone on core 0 in the same run, writing the same kind of reply.
  */
-/** The engine's histogram of turn times (infra/metrics.ts), origchat's series. */
-const TURN_SECONDS = "tavern_chat_turn_seconds";
-const ORIGCHAT = 'kind="origchat"';
-
 export async function runOrigchatBenchmark(o: OrigchatBenchOptions): Promise<BenchRow[]> {
   const server = await startServer("index.ts", {
     ...BENCH_ENV,
