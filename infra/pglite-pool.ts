@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { PGlite, types } from "@electric-sql/pglite";
+import { commandOf, PreparedStatements } from "./pglite-statements";
 
 /**
  * A `pg`-shaped driver for TypeORM over one PGlite instance.
@@ -13,6 +14,7 @@ import { PGlite, types } from "@electric-sql/pglite";
 export function createPGliteDriver(db: PGlite) {
   const waiters: Array<() => void> = [];
   let busy = false;
+  const statements = new PreparedStatements(db);
 
   const acquire = () =>
     new Promise<void>((resolve) => {
@@ -32,11 +34,12 @@ export function createPGliteDriver(db: PGlite) {
   class PGliteClient extends EventEmitter {
     async query(sql: string, params?: unknown[]) {
       if (params && params.length > 0) {
-        const result = await db.query(sql, params);
+        const result = await statements.query(sql, params);
         return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length, command: commandOf(sql) };
       }
       // Without parameters a string may hold several statements (migrations do).
       const results = await db.exec(sql);
+      await statements.afterExec(sql);
       const last = results[results.length - 1];
       return {
         rows: last?.rows ?? [],
@@ -64,10 +67,6 @@ export function createPGliteDriver(db: PGlite) {
   }
 
   return { Pool };
-}
-
-function commandOf(sql: string): string {
-  return /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "";
 }
 
 /** Booleans arrive from TypeORM as JS values; PGlite's default serializer expects strings. */
