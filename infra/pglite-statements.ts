@@ -35,7 +35,10 @@ export class PreparedStatements {
     private readonly capacity = DEFAULT_CAPACITY,
   ) {}
 
-  query(sql: string, params: unknown[]): Promise<Results> {
+  async query(sql: string, params: unknown[]): Promise<Results> {
+    // PGlite's own query waits for its start; the protocol calls do not. Outside the
+    // mutex, as PGlite's start takes it too.
+    if (!this.db.ready) await this.db.waitReady;
     return this.db.runExclusive(async () => {
       const statement = this.byText.get(sql) ?? (await this.prepare(sql));
       this.byText.delete(sql);

@@ -1,13 +1,15 @@
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Pool } from "pg";
+import { PreparedStatements } from "../../infra/pglite-statements";
 import { percentile } from "../lib/table";
 
 /**
  * Reference for point uses: the bare conditional update a use is built on,
  * `UPDATE ... SET balance = balance - $1 WHERE user_id = $2 AND balance >= $1`, issued
  * straight at the product's database (the same PGlite directory once the server has
- * stopped, or the same Postgres database through a pool of the product's size) at the
+ * stopped, each statement prepared once as the product's driver does, or the same
+ * Postgres database through a pool of the product's size) at the
  * same concurrency, for `SECONDS` on one balance and then on many; then a use's own
  * statement (the update feeding its ledger row) on the many, to tell the SQL a use
  * needs from the server around it. Prints `{"one": {...}, "many": {...}, "ledger": {...}}` with statements/s and p99 latency in ms, and whether
@@ -68,7 +70,8 @@ async function main() {
     close = () => pool.end();
   } else {
     const db = new PGlite(path.resolve(process.env.DATA_DIR!, "pglite"));
-    query = (sql, params) => db.query(sql, params) as Promise<{ rows: Record<string, unknown>[] }>;
+    const statements = new PreparedStatements(db);
+    query = (sql, params) => statements.query(sql, params) as Promise<{ rows: Record<string, unknown>[] }>;
     close = () => db.close();
   }
   try {

@@ -80,4 +80,13 @@ describe("prepared statements on PGlite", () => {
     }
     assert.equal((await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements")).rows[0]!.n, 3);
   });
+
+  it("a statement sent before the database has finished starting waits for it", async () => {
+    const starting = new PGlite();
+    try {
+      assert.equal((await new PreparedStatements(starting).query("SELECT $1::int + 1 AS n", [41])).rows[0].n, 42);
+    } finally {
+      await starting.close();
+    }
+  });
 });
