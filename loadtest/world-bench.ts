@@ -29,11 +29,14 @@ import { latencyPercentile, latencySamples } from "./lib/world-stats";
  * The world-zone benchmark (docs/performance.md): for each client count, with AOI
  * off and on, the product and its bare reference (loadtest/reference/bare-world.ts)
  * are each driven by the same bots for the same window, the server pinned to core 0
- * and the bots to core 1 (spread over --bot-processes processes on that core). A
- * run that fails says why in the table; the others still run.
+ * and the bots to core 1 (spread over --bot-processes processes on that core). Only
+ * --watchers bots decode the state and measure latency; the rest are light (they
+ * receive every patch and decode none, loadtest/world.ts), so that one core of bots
+ * can keep up with thousands of clients. A run that fails says why in the table; the
+ * others still run.
  *
  *   npx tsx loadtest/world-bench.ts --clients 100,500,1000 --seconds 30 [--aoi off,on] [--spread 20]
- *     [--bot-processes 2] [--backend embedded|real] [--cpu-prof DIR]
+ *     [--bot-processes 4] [--watchers 100] [--backend embedded|real] [--cpu-prof DIR]
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL,
  * BENCH_REDIS_URL), a database created for each product run and dropped after it.
@@ -55,6 +58,8 @@ export interface WorldBenchOptions {
   serverCore?: number;
   botCore?: number;
   botProcesses?: number;
+  /** Bots that decode the state and measure latency; the others are light. */
+  watchers?: number;
   /** Directory for a V8 CPU profile of each product server; none when empty. */
   cpuProfDir?: string;
   log?: (line: string) => void;
@@ -78,6 +83,8 @@ export interface RunFigures {
   latencyP50: number | null;
   latencyP99: number | null;
   latencySamples: number;
+  /** Bots that decoded the state: the latency figures are theirs. */
+  watchers: number;
 }
 
 interface Target {
@@ -190,6 +197,7 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
     roomName: target.roomName,
     clients,
     processes: o.botProcesses,
+    watchers: o.watchers,
     core: o.botCore,
     dir,
     credentials: target.credentials,
@@ -228,6 +236,7 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
       latencyP50: latencyPercentile(f0, f1, 50),
       latencyP99: latencyPercentile(f0, f1, 99),
       latencySamples: latencySamples(f0, f1),
+      watchers: Math.min(o.watchers, clients),
     };
   } finally {
     fleet.stop();
@@ -236,6 +245,8 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
 
 /** Below this share of the configured move rate, the bots, not the server, limited the run. */
 const KEPT_UP = 0.95;
+
+const watchedBy = (f: RunFigures) => (f.watchers < f.connected ? `measured by the ${f.watchers} watching bots` : "");
 
 /** Each figure of the table: `about` says how to read it, `flag` marks a run whose figure needs a caveat. */
 const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number | null; about?: string; flag?: (f: RunFigures) => string }[] = [
@@ -265,8 +276,8 @@ const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number |
     about: "above the server just started; the product's includes the bots' accounts",
   },
   { figure: "received per client", unit: "KB/s", pick: (f) => f.kbPerClientSecond },
-  { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50 },
-  { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99 },
+  { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50, flag: watchedBy },
+  { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99, flag: watchedBy },
 ];
 
 /** One run's outcome: its figures, or why it has none. */
@@ -302,6 +313,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
     serverCore: 0,
     botCore: 1,
     botProcesses: 4,
+    watchers: 100,
     cpuProfDir: "",
     log: (line) => process.stderr.write(`${line}\n`),
     ...options,
@@ -351,6 +363,7 @@ if (require.main === module) {
       seconds: { type: "string", default: "30" },
       spread: { type: "string", default: "20" },
       "bot-processes": { type: "string", default: "4" },
+      watchers: { type: "string", default: "100" },
       backend: { type: "string", default: "embedded" },
       "cpu-prof": { type: "string", default: "" },
     },
@@ -363,11 +376,12 @@ if (require.main === module) {
     seconds: Number(values.seconds),
     spreadSeconds: Number(values.spread),
     botProcesses: Number(values["bot-processes"]),
+    watchers: Number(values.watchers),
     backend: values.backend === "real" ? "real" : "embedded",
     cpuProfDir: values["cpu-prof"] ? path.resolve(String(values["cpu-prof"])) : "",
   })
     .then((rows) => {
-      const header = `Run ${started.toISOString()}, ${values["bot-processes"]} bot processes, backend ${values.backend}; load average at start ${loadAtStart}, at end ${loadAverage()}`;
+      const header = `Run ${started.toISOString()}, ${values["bot-processes"]} light bot processes and ${values.watchers} watching bots, backend ${values.backend}; load average at start ${loadAtStart}, at end ${loadAverage()}`;
       process.stdout.write(`${header}\n\n${toMarkdown(rows, { notes: true })}\n`);
     })
     .catch((err) => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { cli, type Options } from "@colyseus/loadtest";
-import { Client, type Room } from "@colyseus/sdk";
+import { Client, registerSerializer, type Room } from "@colyseus/sdk";
 import { setUpBot, type BotCredentials } from "./lib/world-setup";
 import { FleetStats } from "./lib/world-stats";
 
@@ -12,18 +12,28 @@ import { FleetStats } from "./lib/world-stats";
  * that starts piled at (0, 0) spreads over the zone and keeps crossing AOI cells.
  *
  *   npx tsx loadtest/world.ts --endpoint ws://localhost:2567 --room world_zone --numClients 100 \
- *     [--credentials bots.json] [--stats stats.json] [--bare]
+ *     [--credentials bots.json] [--stats stats.json] [--bare] [--light]
  *
  * Without --credentials a bot registers, logs in and creates its character over REST
  * itself; with it, bot N takes entry N of that JSON array ({token, character_id}).
  * --bare targets the bare reference (loadtest/reference/bare-world.ts): no REST, no auth.
+ *
+ * --light bots receive every patch but never decode one: they count its bytes, steer by
+ * their own reckoning and measure no latency. Decoding is most of what a bot costs, so
+ * a light fleet can drive a server with as many clients as it has, on one core; the
+ * server does exactly the same work for either kind. A few watching (decoding) bots
+ * beside them measure latency (loadtest/lib/world-fleet.ts).
  */
 
 /** 10 moves a second; the benchmark compares the moves sent against it (MOVES_PER_SECOND in world-fleet.ts). */
 const MOVE_INTERVAL_MS = 100;
 const STRIDE = 10;
 
-const { values: args } = parseArgs({ strict: false, options: { credentials: { type: "string" }, stats: { type: "string" }, bare: { type: "boolean" } } });
+const { values: args } = parseArgs({
+  strict: false,
+  options: { credentials: { type: "string" }, stats: { type: "string" }, bare: { type: "boolean" }, light: { type: "boolean" } },
+});
+const light = args.light === true;
 const credentials: (BotCredentials | null)[] | undefined =
   typeof args.credentials === "string" ? JSON.parse(readFileSync(args.credentials, "utf8")) : undefined;
 const fleet = new FleetStats();
@@ -49,6 +59,32 @@ async function join(options: Options): Promise<{ room: Room; key: string }> {
   client.auth.token = bot.token;
   const room = await client.joinOrCreate(options.roomName ?? "world_zone", { character_id: bot.character_id });
   return { room, key: bot.character_id };
+}
+
+/** The state serializer of a light bot: takes every state and patch, decodes none. */
+class PatchCounter {
+  private readonly state = {};
+  setState(): void {}
+  getState(): object {
+    return this.state;
+  }
+  patch(): void {}
+  teardown(): void {}
+  handshake(): void {}
+}
+
+if (light) registerSerializer("schema", PatchCounter);
+
+/** Where a light bot stands by its own reckoning: its moves applied and kept inside the zone, as the server does. */
+function reckoner(welcome: Welcome) {
+  const at = { x: welcome.x, y: welcome.y };
+  return {
+    position: () => at,
+    moved: ({ dx, dy }: { dx: number; dy: number }) => {
+      at.x = Math.min(welcome.width, Math.max(0, at.x + dx));
+      at.y = Math.min(welcome.height, Math.max(0, at.y + dy));
+    },
+  };
 }
 
 /**
@@ -106,11 +142,14 @@ cli(async (options: Options) => {
   let seq = 0;
   let moving: NodeJS.Timeout | undefined;
   room.onMessage("welcome", (welcome: Welcome) => {
-    const step = walker(welcome, () => room.state.players?.get(key));
+    const reckoned = light ? reckoner(welcome) : undefined;
+    const step = walker(welcome, reckoned ? reckoned.position : () => room.state.players?.get(key));
     moving = setInterval(() => {
       seq++;
-      pending.push({ seq, at: performance.now() });
-      room.send("move", { ...step(), seq });
+      const move = step();
+      reckoned?.moved(move);
+      if (!light) pending.push({ seq, at: performance.now() });
+      room.send("move", { ...move, seq });
       fleet.moves++;
     }, MOVE_INTERVAL_MS);
   });

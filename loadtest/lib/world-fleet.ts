@@ -15,6 +15,11 @@ export interface FleetOptions {
   clients: number;
   /** Bot processes the clients are spread over, all pinned to `core`. */
   processes: number;
+  /**
+   * Bots that decode the state and measure latency, in a process of their own; the rest
+   * are light (loadtest/world.ts --light). Every bot decodes when this is at least `clients`.
+   */
+  watchers: number;
   core: number;
   /** Directory for the stats, logs and credentials of this fleet. */
   dir: string;
@@ -23,8 +28,9 @@ export interface FleetOptions {
 }
 
 /**
- * Bot processes running loadtest/world.ts, the clients split evenly between them.
- * Each writes its own stats file; the fleet reads them all and adds them up.
+ * Bot processes running loadtest/world.ts: the watchers in one, the light bots split
+ * evenly between the others. Each writes its own stats file; the fleet reads them all
+ * and adds them up.
  */
 export class Fleet {
   private readonly files: string[] = [];
@@ -36,13 +42,11 @@ export class Fleet {
 
   start(): void {
     const { o } = this;
-    const processes = Math.max(1, Math.min(o.processes, o.clients));
-    for (let i = 0; i < processes; i++) {
-      const first = Math.floor((o.clients * i) / processes);
-      const count = Math.floor((o.clients * (i + 1)) / processes) - first;
+    for (const [i, { first, count, light }] of splitFleet(o).entries()) {
       const stats = path.join(o.dir, `bots-${o.roomName}-${i}.json`);
       rmSync(stats, { force: true });
       const args = ["--endpoint", o.endpoint, "--room", o.roomName, "--numClients", String(count), "--stats", stats, "--output", path.join(o.dir, `bots-${o.roomName}-${i}.log`)];
+      if (light) args.push("--light");
       if (o.credentials) {
         const file = path.join(o.dir, `credentials-${i}.json`);
         writeFileSync(file, JSON.stringify(o.credentials.slice(first, first + count)));
@@ -110,4 +114,26 @@ export class Fleet {
     this.pids.set(s.pid, file);
     return s;
   }
+}
+
+/** The bot processes of a fleet: which clients each runs, and whether they are light. */
+export function splitFleet(o: Pick<FleetOptions, "clients" | "processes" | "watchers">): { first: number; count: number; light: boolean }[] {
+  const watchers = Math.min(Math.max(0, o.watchers), o.clients);
+  const parts: { first: number; count: number; light: boolean }[] = [];
+  if (watchers === o.clients) {
+    const processes = Math.max(1, Math.min(o.processes, o.clients));
+    for (let i = 0; i < processes; i++) {
+      const first = Math.floor((o.clients * i) / processes);
+      parts.push({ first, count: Math.floor((o.clients * (i + 1)) / processes) - first, light: false });
+    }
+    return parts;
+  }
+  if (watchers > 0) parts.push({ first: 0, count: watchers, light: false });
+  const lights = o.clients - watchers;
+  const processes = Math.max(1, Math.min(o.processes, lights));
+  for (let i = 0; i < processes; i++) {
+    const first = watchers + Math.floor((lights * i) / processes);
+    parts.push({ first, count: watchers + Math.floor((lights * (i + 1)) / processes) - first, light: true });
+  }
+  return parts;
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { readStatsFile, readStatsFilePatiently, StatsFileError, writeJsonAtomic } from "../../loadtest/lib/stats-file";
 import { toMarkdown } from "../../loadtest/lib/table";
 import { FleetStats, isFleetSnapshot, mergeSnapshots } from "../../loadtest/lib/world-stats";
+import { splitFleet } from "../../loadtest/lib/world-fleet";
 import { scenarioRows, type RunFigures } from "../../loadtest/world-bench";
 
 /**
@@ -105,6 +106,7 @@ describe("world benchmark stats files", () => {
       latencyP50: 40,
       latencyP99: 80,
       latencySamples: 1000,
+      watchers: 100,
     };
     const error = new StatsFileError("/tmp/x/reference.json", "malformed", "not complete JSON (40 bytes, half-written?)").message;
     const rows = scenarioRows("world 200 bots, AOI on (r=100)", product, { error });
@@ -115,7 +117,29 @@ describe("world benchmark stats files", () => {
     assert.deepEqual([ticks.value, ticks.reference], [20, null]);
     assert.equal(rows.find((r) => r.figure === "server RSS per client")!.value, 0.5);
     assert.match(rows.find((r) => r.figure === "moves sent per bot-second")!.note!, /product: bots fell behind/);
+    assert.match(rows.find((r) => r.figure === "seq→patch latency p99")!.note!, /product: measured by the 100 watching bots/);
     const table = toMarkdown(rows, { notes: true });
     assert.match(table, /\| world 200 bots, AOI on \(r=100\) \| ticks\/s held \| 20\.0 \| n\/a \| n\/a \| ticks\/s \|/);
+  });
+
+  it("a fleet puts its watching bots in a process of their own and splits the light ones evenly, every client once", () => {
+    assert.deepEqual(splitFleet({ clients: 1000, processes: 4, watchers: 100 }), [
+      { first: 0, count: 100, light: false },
+      { first: 100, count: 225, light: true },
+      { first: 325, count: 225, light: true },
+      { first: 550, count: 225, light: true },
+      { first: 775, count: 225, light: true },
+    ]);
+    assert.deepEqual(splitFleet({ clients: 50, processes: 4, watchers: 100 }).map((p) => [p.count, p.light]), [
+      [12, false],
+      [13, false],
+      [12, false],
+      [13, false],
+    ]);
+    assert.deepEqual(splitFleet({ clients: 3, processes: 4, watchers: 0 }), [
+      { first: 0, count: 1, light: true },
+      { first: 1, count: 1, light: true },
+      { first: 2, count: 1, light: true },
+    ]);
   });
 });
