@@ -28,6 +28,8 @@ import { FleetStats } from "./lib/world-stats";
 /** 10 moves a second; the benchmark compares the moves sent against it (MOVES_PER_SECOND in world-fleet.ts). */
 const MOVE_INTERVAL_MS = 100;
 const STRIDE = 10;
+/** The longest step either server takes from one move (WORLD_MAX_STEP's default, bare-world's MAX_STEP). */
+const SERVER_MAX_STEP = 5;
 
 const { values: args } = parseArgs({
   strict: false,
@@ -75,14 +77,20 @@ class PatchCounter {
 
 if (light) registerSerializer("schema", PatchCounter);
 
-/** Where a light bot stands by its own reckoning: its moves applied and kept inside the zone, as the server does. */
+/**
+ * Where a light bot stands by its own reckoning: each move shortened to the server's
+ * longest step and kept inside the zone, as the server does. Without the shortening a
+ * bot would believe itself twice as far as it is, and the fleet would crowd the
+ * quarter of the zone nearest its start (walker() says the same of decoding bots).
+ */
 function reckoner(welcome: Welcome) {
   const at = { x: welcome.x, y: welcome.y };
   return {
     position: () => at,
     moved: ({ dx, dy }: { dx: number; dy: number }) => {
-      at.x = Math.min(welcome.width, Math.max(0, at.x + dx));
-      at.y = Math.min(welcome.height, Math.max(0, at.y + dy));
+      const scale = Math.min(1, SERVER_MAX_STEP / (Math.hypot(dx, dy) || 1));
+      at.x = Math.min(welcome.width, Math.max(0, at.x + dx * scale));
+      at.y = Math.min(welcome.height, Math.max(0, at.y + dy * scale));
     },
   };
 }
