@@ -49,7 +49,7 @@ export class PreparedStatements {
         return serializer ? serializer(value) : String(value);
       });
       const messages = await this.db.execProtocolStream(
-        concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
+        Buffer.concat([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]),
         {},
       );
       return parse.parseResults(messages, this.db.parsers)[0]!;
@@ -72,21 +72,11 @@ export class PreparedStatements {
       messages.push(serialize.close({ type: "S", name: oldest.name }));
     }
     messages.push(serialize.parse({ name, text: sql }), serialize.describe({ type: "S", name }), serialize.sync());
-    const described = await this.db.execProtocolStream(concat(messages), { syncToFs: false });
+    const described = await this.db.execProtocolStream(Buffer.concat(messages), { syncToFs: false });
     return { name, paramTypes: parse.parseDescribeStatementResults(described) };
   }
 }
 
 export function commandOf(sql: string): string {
   return /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? "";
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
