@@ -86,6 +86,14 @@ export interface InterestOptions {
   farInterval?: number;
 }
 
+/** Where a tick's patches go: the room's clients. */
+export interface PatchSink<M> {
+  /** Whether the member's client is joined and takes patches now. */
+  receives(member: M): boolean;
+  /** One member's patch: `patch[0, length)`, reused once this returns (a sink that sends later copies it). */
+  send(member: M, patch: Buffer, length: number): void;
+}
+
 export class Interest<M extends Member> {
   /** Each cell's neighbourhood: itself and the up to eight around it. */
   private readonly neighbours: Int32Array[];
@@ -250,11 +258,11 @@ export class Interest<M extends Member> {
   }
 
   /**
-   * Sends this tick's patch to every joined client: the shared part (root fields), its
-   * view's membership changes, then a chunk for each player it holds whose position it
-   * is due (every move near, at most every `farInterval` ticks far), and its own.
+   * Sends this tick's patch to every member whose client takes it: the shared part (root
+   * fields), its view's membership changes, then a chunk for each player it holds whose
+   * position it is due (every move near, at most every `farInterval` ticks far), and its own.
    */
-  sendPatches(encoder: Encoder, header: number, targets: Iterable<{ member: M; send: (bytes: Uint8Array) => void }>): void {
+  sendPatches(encoder: Encoder, header: number, sink: PatchSink<M>): void {
     const it = { offset: 1 };
     encoder.sharedBuffer[0] = header;
     encoder.encode(it);
@@ -265,14 +273,17 @@ export class Interest<M extends Member> {
     const tick = ++this.tick;
     this.startChunks();
     const { nearSq, farInterval } = this;
+    const chunks = this.chunks;
 
-    for (const { member, send } of targets) {
-      const t = this.members.get(member)!;
+    for (const t of this.members.values()) {
+      const member = t.member;
+      if (!sink.receives(member)) continue;
       const view = member.view!;
       const base = view.changes.size > 0 ? encoder.encodeView(view, sharedOffset, it) : shared;
       it.offset = sharedOffset;
       const holds = t.holds;
-      if (this.patch.length < base.length + holds.length * CHUNK_MAX) this.patch = Buffer.allocUnsafeSlow((base.length + holds.length * CHUNK_MAX) * 2);
+      const needed = base.length + holds.length * CHUNK_MAX;
+      if (this.patch.length < needed) this.patch = Buffer.allocUnsafeSlow(needed * 2);
       const patch = this.patch;
       patch.set(base);
       let offset = base.length;
@@ -296,13 +307,9 @@ export class Interest<M extends Member> {
           t.sentPos[i] = h.posTick;
           t.sentAt[i] = tick;
         }
-        const chunks = this.chunks;
         for (let k = h.chunkStart; k < end; k++) patch[offset++] = chunks[k]!;
       }
-      // Sent frames are written out later, so each patch gets bytes of its own.
-      const out = Buffer.allocUnsafe(offset);
-      patch.copy(out, 0, 0, offset);
-      send(out);
+      sink.send(member, patch, offset);
     }
 
     for (const t of this.changed) t.moved = t.seqChanged = false;

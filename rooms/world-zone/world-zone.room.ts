@@ -16,7 +16,7 @@ import { authorizeJoin, keyedRoomId, type JoinRules } from "../shared/join";
 import { ERROR_MESSAGE, MessageRouter } from "../shared/messages";
 import type { RoomProtocol } from "../shared/protocol";
 import { TavernRoom } from "../shared/room";
-import { Interest, type Member } from "./interest";
+import { Interest, type Member, type PatchSink } from "./interest";
 import { FilteredZoneState, Player, ZoneState } from "./state";
 
 /** The name the room is registered under; its zone listing is looked up by it. */
@@ -73,6 +73,8 @@ interface Seat extends Member {
   character: ZoneCharacter;
   player: Player;
   sessionId: string;
+  /** The connection holding the seat; none while it is dropped. */
+  client?: Client;
   /** Inputs received since the last tick, summed. */
   dx: number;
   dy: number;
@@ -172,6 +174,15 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
     private readonly seats = new Map<string, Seat>();
     private readonly seatBySession = new Map<string, Seat>();
     private interest?: Interest<Seat>;
+    private readonly patchSink: PatchSink<Seat> = {
+      receives: (seat) => seat.client?.state === ClientState.JOINED,
+      send: (seat, patch, length) => {
+        // Sent frames are written out later, so each patch gets bytes of its own.
+        const out = Buffer.allocUnsafe(length);
+        patch.copy(out, 0, 0, length);
+        seat.client!.raw(out);
+      },
+    };
     private readonly router = new MessageRouter(this, logger, deps.metrics.roomMessages);
 
     static onAuth(token: string, options: Record<string, unknown>, context: AuthContext): Promise<WorldJoin> {
@@ -219,6 +230,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const existing = this.seats.get(character.id);
       const seat = existing ? this.takeOver(existing, client) : this.seat(character, client.sessionId);
       this.seatBySession.set(client.sessionId, seat);
+      seat.client = client;
       client.view = seat.view;
       this.router.send(client, OUT.welcome, {
         session_id: client.sessionId,
@@ -244,7 +256,9 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     onDrop(client: Client, code?: number) {
       const seat = this.currentSeatOf(client);
-      if (!seat || NOT_HELD.has(code ?? 0) || config.WORLD_RECONNECT_SECONDS <= 0) return;
+      if (!seat) return;
+      seat.client = undefined;
+      if (NOT_HELD.has(code ?? 0) || config.WORLD_RECONNECT_SECONDS <= 0) return;
       const reconnection = this.allowReconnection(client, config.WORLD_RECONNECT_SECONDS);
       // Expiry and refusal (the room is closing) both end in onLeave, which saves the seat.
       reconnection.catch(() => undefined);
@@ -255,6 +269,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       const seat = this.currentSeatOf(client);
       if (seat) {
         seat.reconnection = undefined;
+        seat.client = client;
         // A new connection holds nothing yet: it starts from its own full state.
         this.interest?.reset(seat);
         client.view = seat.view;
@@ -394,14 +409,8 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     /** With AOI on, patches are assembled per client by Interest (interest.ts says why). */
     private sendInterestPatches(interest: Interest<Seat>) {
-      const isJoined = (seat: Seat) => this.clients.getById(seat.sessionId)?.state === ClientState.JOINED;
-      interest.update(isJoined);
-      const targets: { member: Seat; send: (bytes: Uint8Array) => void }[] = [];
-      for (const client of this.clients) {
-        const seat = this.currentSeatOf(client);
-        if (seat && client.state === ClientState.JOINED) targets.push({ member: seat, send: (bytes) => client.raw(bytes) });
-      }
-      interest.sendPatches(encoderOf(this), Protocol.ROOM_STATE_PATCH, targets);
+      interest.update(this.patchSink.receives);
+      interest.sendPatches(encoderOf(this), Protocol.ROOM_STATE_PATCH, this.patchSink);
     }
 
     /** The zone's periodic (and final) save: every moved seat in one batch. */

@@ -39,14 +39,13 @@ describe("world zone interest management", () => {
     const tick = () => {
       state.tick++;
       interest.update((m) => clients.has(m));
-      const targets = [...clients.keys()].map((member) => ({
-        member,
-        send: (bytes: Uint8Array) => {
-          assert.equal(bytes[0], ROOM_STATE_PATCH);
-          clients.get(member)!.decode(bytes.subarray(1));
+      interest.sendPatches(encoder, ROOM_STATE_PATCH, {
+        receives: (member) => clients.has(member),
+        send: (member, patch, length) => {
+          assert.equal(patch[0], ROOM_STATE_PATCH);
+          clients.get(member)!.decode(patch.subarray(1, length));
         },
-      }));
-      interest.sendPatches(encoder, ROOM_STATE_PATCH, targets);
+      });
     };
     const clientState = (member: Member) => clients.get(member)!.state;
     const seen = (member: Member) => clientState(member).players;
