@@ -83,6 +83,8 @@ export interface RunFigures {
   latencyP50: number | null;
   latencyP99: number | null;
   latencySamples: number;
+  /** Event-loop delay p99 of the bots that measured latency: what of the latency is their own. */
+  botLagP99: number | null;
   /** Bots that decoded the state: the latency figures are theirs. */
   watchers: number;
 }
@@ -236,6 +238,7 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
       latencyP50: latencyPercentile(f0, f1, 50),
       latencyP99: latencyPercentile(f0, f1, 99),
       latencySamples: latencySamples(f0, f1),
+      botLagP99: latencyPercentile(f0, f1, 99, "lag"),
       watchers: Math.min(o.watchers, clients),
     };
   } finally {
@@ -278,6 +281,18 @@ const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number |
   { figure: "received per client", unit: "KB/s", pick: (f) => f.kbPerClientSecond },
   { figure: "seq→patch latency p50", unit: "ms", pick: (f) => f.latencyP50, flag: watchedBy },
   { figure: "seq→patch latency p99", unit: "ms", pick: (f) => f.latencyP99, flag: watchedBy },
+  {
+    figure: "watching bots' own lag p99",
+    unit: "ms",
+    pick: (f) => f.botLagP99,
+    about: "event-loop delay of their process: how long a patch that arrived waits to be read",
+  },
+  {
+    figure: "seq→patch p99 less the bots' lag, in ticks",
+    unit: "ticks",
+    pick: (f) => (f.latencyP99 === null || f.botLagP99 === null ? null : ((f.latencyP99 - f.botLagP99) * f.ticksPerSecond) / 1000),
+    about: "what the server added: a move waits for the next tick, then for its patch (target ≤ 2)",
+  },
 ];
 
 /** One run's outcome: its figures, or why it has none. */

@@ -40,6 +40,8 @@ const credentials: (BotCredentials | null)[] | undefined =
   typeof args.credentials === "string" ? JSON.parse(readFileSync(args.credentials, "utf8")) : undefined;
 const fleet = new FleetStats();
 if (typeof args.stats === "string") fleet.writeEverySecond(args.stats);
+// The bots that measure latency also measure how late their own process reads a patch.
+if (!light) fleet.sampleLag();
 
 interface Welcome {
   x: number;

@@ -20,6 +20,11 @@ export interface FleetSnapshot {
   moves: number;
   /** latency[i] = seq→patch samples that took i ms (the last bucket: that or more). */
   latency: number[];
+  /**
+   * lag[i] = samples of the bot process's own event-loop delay of i ms: how long a patch
+   * that arrived waits before the bot reads it (only processes that measure latency sample it).
+   */
+  lag: number[];
 }
 
 const COUNTS = ["at", "pid", "joined", "failed", "left", "bytes", "patches", "moves"] as const;
@@ -27,8 +32,11 @@ const COUNTS = ["at", "pid", "joined", "failed", "left", "bytes", "patches", "mo
 export function isFleetSnapshot(value: unknown): value is FleetSnapshot {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  return COUNTS.every((k) => typeof v[k] === "number") && Array.isArray(v.latency) && v.latency.length === LATENCY_BUCKETS + 1;
+  const histogram = (h: unknown) => Array.isArray(h) && h.length === LATENCY_BUCKETS + 1;
+  return COUNTS.every((k) => typeof v[k] === "number") && histogram(v.latency) && histogram(v.lag);
 }
+
+const bucketOf = (ms: number) => Math.min(LATENCY_BUCKETS, Math.max(0, Math.round(ms)));
 
 export class FleetStats {
   joined = 0;
@@ -38,14 +46,29 @@ export class FleetStats {
   patches = 0;
   moves = 0;
   readonly latency = new Array<number>(LATENCY_BUCKETS + 1).fill(0);
+  readonly lag = new Array<number>(LATENCY_BUCKETS + 1).fill(0);
 
   recordLatency(ms: number) {
-    this.latency[Math.min(LATENCY_BUCKETS, Math.max(0, Math.round(ms)))]++;
+    this.latency[bucketOf(ms)]++;
+  }
+
+  /**
+   * Samples this process's event-loop delay every `everyMs` into `lag`. A timer, not
+   * perf_hooks' monitorEventLoopDelay: that histogram answers percentiles since its last
+   * reset, which the benchmark could not difference over its own window as it does the rest.
+   */
+  sampleLag(everyMs = 10) {
+    let due = performance.now() + everyMs;
+    setInterval(() => {
+      const now = performance.now();
+      this.lag[bucketOf(now - due)]++;
+      due = now + everyMs;
+    }, everyMs).unref();
   }
 
   snapshot(): FleetSnapshot {
     const { joined, failed, left, bytes, patches, moves } = this;
-    return { at: Date.now(), pid: process.pid, joined, failed, left, bytes, patches, moves, latency: [...this.latency] };
+    return { at: Date.now(), pid: process.pid, joined, failed, left, bytes, patches, moves, latency: [...this.latency], lag: [...this.lag] };
   }
 
   /** Replaces `file` every second (atomically: readers never see half a file); the timer does not keep the process alive. */
@@ -67,12 +90,13 @@ export function mergeSnapshots(snapshots: FleetSnapshot[]): FleetSnapshot {
     patches: sum("patches"),
     moves: sum("moves"),
     latency: Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x.latency[i] ?? 0), 0)),
+    lag: Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x.lag[i] ?? 0), 0)),
   };
 }
 
-/** The histogram between two snapshots, as a percentile (ms) over the window. */
-export function latencyPercentile(before: FleetSnapshot, after: FleetSnapshot, p: number): number | null {
-  const counts = after.latency.map((n, i) => n - (before.latency[i] ?? 0));
+/** A histogram (seq→patch latency, or the bots' own lag) between two snapshots, as a percentile (ms) over the window. */
+export function latencyPercentile(before: FleetSnapshot, after: FleetSnapshot, p: number, of: "latency" | "lag" = "latency"): number | null {
+  const counts = after[of].map((n, i) => n - (before[of][i] ?? 0));
   const total = counts.reduce((a, b) => a + b, 0);
   if (total === 0) return null;
   const rank = Math.ceil((p / 100) * total);

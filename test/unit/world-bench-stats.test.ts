@@ -83,10 +83,13 @@ describe("world benchmark stats files", () => {
     b.moves = 50;
     a.recordLatency(5);
     b.recordLatency(5);
+    a.lag[3] = 10;
+    b.lag[3] = 5;
     const fleet = mergeSnapshots([a.snapshot(), b.snapshot()]);
     assert.equal(fleet.joined, 7);
     assert.equal(fleet.moves, 150);
     assert.equal(fleet.latency[5], 2);
+    assert.equal(fleet.lag[3], 15);
   });
 
   it("a reference run that failed on its stats file leaves the product's figures in the table, with the reason", () => {
@@ -106,6 +109,7 @@ describe("world benchmark stats files", () => {
       latencyP50: 40,
       latencyP99: 80,
       latencySamples: 1000,
+      botLagP99: 20,
       watchers: 100,
     };
     const error = new StatsFileError("/tmp/x/reference.json", "malformed", "not complete JSON (40 bytes, half-written?)").message;
@@ -118,6 +122,8 @@ describe("world benchmark stats files", () => {
     assert.equal(rows.find((r) => r.figure === "server RSS per client")!.value, 0.5);
     assert.match(rows.find((r) => r.figure === "moves sent per bot-second")!.note!, /product: bots fell behind/);
     assert.match(rows.find((r) => r.figure === "seq→patch latency p99")!.note!, /product: measured by the 100 watching bots/);
+    // 80 ms, of which 20 the bots' own, at 20 ticks/s.
+    assert.equal(rows.find((r) => r.figure === "seq→patch p99 less the bots' lag, in ticks")!.value, 1.2);
     const table = toMarkdown(rows, { notes: true });
     assert.match(table, /\| world 200 bots, AOI on \(r=100\) \| ticks\/s held \| 20\.0 \| n\/a \| n\/a \| ticks\/s \|/);
   });
