@@ -119,21 +119,14 @@ export class Fleet {
 /** The bot processes of a fleet: which clients each runs, and whether they are light. */
 export function splitFleet(o: Pick<FleetOptions, "clients" | "processes" | "watchers">): { first: number; count: number; light: boolean }[] {
   const watchers = Math.min(Math.max(0, o.watchers), o.clients);
-  const parts: { first: number; count: number; light: boolean }[] = [];
-  if (watchers === o.clients) {
-    const processes = Math.max(1, Math.min(o.processes, o.clients));
-    for (let i = 0; i < processes; i++) {
-      const first = Math.floor((o.clients * i) / processes);
-      parts.push({ first, count: Math.floor((o.clients * (i + 1)) / processes) - first, light: false });
-    }
-    return parts;
-  }
-  if (watchers > 0) parts.push({ first: 0, count: watchers, light: false });
-  const lights = o.clients - watchers;
-  const processes = Math.max(1, Math.min(o.processes, lights));
-  for (let i = 0; i < processes; i++) {
-    const first = watchers + Math.floor((lights * i) / processes);
-    parts.push({ first, count: watchers + Math.floor((lights * (i + 1)) / processes) - first, light: true });
-  }
-  return parts;
+  // `count` clients from `start` on, evenly over at most o.processes processes.
+  const spread = (start: number, count: number, light: boolean) => {
+    const processes = Math.max(1, Math.min(o.processes, count));
+    return Array.from({ length: processes }, (_, i) => {
+      const first = start + Math.floor((count * i) / processes);
+      return { first, count: start + Math.floor((count * (i + 1)) / processes) - first, light };
+    });
+  };
+  if (watchers === o.clients) return spread(0, o.clients, false);
+  return [...(watchers > 0 ? [{ first: 0, count: watchers, light: false }] : []), ...spread(watchers, o.clients - watchers, true)];
 }
