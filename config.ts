@@ -97,6 +97,7 @@ const schema = z.object({
   BOOTSTRAP_ADMIN_EMAIL: z.email().optional(),
   BOOTSTRAP_ADMIN_PASSWORD: z.string().optional(),
   SHUTDOWN_GRACE_MS: int(0, 300_000).default(10_000),
+  HEAP_GROWING_PERCENT: int(0, 1000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

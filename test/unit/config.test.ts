@@ -15,6 +15,7 @@ describe("configuration", () => {
     assert.equal(c.WORLD_ZONE_ID, "starter");
     assert.equal(c.WORLD_TICK_RATE, 20);
     assert.equal(c.WS_MAX_MESSAGES_PER_SECOND, 30);
+    assert.equal(c.HEAP_GROWING_PERCENT, 100);
     assert.equal(c.REQUIRE_EMAIL_VERIFICATION, false);
     assert.equal(c.CORS_ORIGINS, "*");
     assert.equal(c.JWT_SECRET.length, 64);
@@ -22,11 +23,11 @@ describe("configuration", () => {
 
   it("names every invalid variable at once", () => {
     assert.throws(
-      () => loadConfig({ ...memory, PORT: "eighty", WORLD_TICK_RATE: "0", REDIS_URL: "http://x", JWT_TTL: "soon" }),
+      () => loadConfig({ ...memory, PORT: "eighty", WORLD_TICK_RATE: "0", REDIS_URL: "http://x", JWT_TTL: "soon", HEAP_GROWING_PERCENT: "-5" }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         const vars = err.problems.map((p) => p.split(":")[0]).sort();
-        assert.deepEqual(vars, ["JWT_TTL", "PORT", "REDIS_URL", "WORLD_TICK_RATE"]);
+        assert.deepEqual(vars, ["HEAP_GROWING_PERCENT", "JWT_TTL", "PORT", "REDIS_URL", "WORLD_TICK_RATE"]);
         return true;
       },
     );
