@@ -80,6 +80,7 @@ export class FleetStats {
 /** The snapshots of several bot processes as one fleet (`at` and `pid` of the first). */
 export function mergeSnapshots(snapshots: FleetSnapshot[]): FleetSnapshot {
   const sum = (k: "joined" | "failed" | "left" | "bytes" | "patches" | "moves") => snapshots.reduce((s, x) => s + x[k], 0);
+  const merged = (k: "latency" | "lag") => Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x[k][i] ?? 0), 0));
   return {
     at: snapshots[0]?.at ?? Date.now(),
     pid: snapshots[0]?.pid ?? 0,
@@ -89,8 +90,8 @@ export function mergeSnapshots(snapshots: FleetSnapshot[]): FleetSnapshot {
     bytes: sum("bytes"),
     patches: sum("patches"),
     moves: sum("moves"),
-    latency: Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x.latency[i] ?? 0), 0)),
-    lag: Array.from({ length: LATENCY_BUCKETS + 1 }, (_, i) => snapshots.reduce((s, x) => s + (x.lag[i] ?? 0), 0)),
+    latency: merged("latency"),
+    lag: merged("lag"),
   };
 }
 
