@@ -1,4 +1,4 @@
-import { $refId, encode, OPERATION, StateView, type Encoder } from "@colyseus/schema";
+import { $changes, $refId, encode, OPERATION, StateView, type Encoder } from "@colyseus/schema";
 import { Player } from "./state";
 
 /**
@@ -11,12 +11,16 @@ import { Player } from "./state";
  * Why patches are assembled here rather than by Colyseus: Colyseus encodes a view by
  * walking every change of the tick and testing each against the view, about 50 µs per
  * view per tick at 1,000 players (docs/performance.md), so a view per client cannot hold 20
- * ticks/s. Here the StateViews only carry membership (ADD and DELETE, which Colyseus
- * still encodes), and the movement part of every patch is one small chunk per moved
- * player, encoded once per tick and copied into the patch of each client that holds
- * that player. A chunk writes the same bytes Colyseus would for those fields, so the
- * SDK decodes it as an ordinary patch. `seq` only goes to the player's own client,
- * the one that reconciles with it; others hold the value it had when it came into view.
+ * ticks/s. Here a client's StateView holds only its own player, which is what the full
+ * state Colyseus sends on join and on reconnection carries. Everything after that is
+ * written here, in the bytes Colyseus would write, so the SDK decodes it as an ordinary
+ * patch: a player entering a view is the map entry's ADD followed by all its fields
+ * (the fixed ones encoded once when it joins), one leaving is the entry's DELETE, and
+ * the movement part of every patch is one small chunk per moved player, encoded once
+ * per tick and copied into the patch of each client that holds that player. At 2,000
+ * players StateView's own membership bookkeeping and encodeView were about 40 % of the
+ * interest work (docs/performance.md). `seq` only goes to the player's own client, the
+ * one that reconciles with it; others hold the value it had when it came into view.
  *
  * A held player in the inner half of the radius is sent on every move; one in the
  * outer half at most every FAR_INTERVAL ticks, and then where it stands now, so a
@@ -43,11 +47,19 @@ interface Tracked<M> {
   cell: number;
   /** Members this member's view holds, itself included, and per entry what was sent of it. */
   holds: Tracked<M>[];
-  /** `posTick` of the held player as its last chunk (or its ADD) carried it. */
+  /** `posTick` of the held player as its last chunk (or its ADD) carried it; ADD_PENDING until its ADD is sent. */
   sentPos: number[];
   /** Tick of the last chunk of the held player sent to this member. */
   sentAt: number[];
-  /** The view was replaced for a new connection: its first full state covers what it holds so far. */
+  /** Held players whose ADD this member's client has not been sent yet, and those it holds that must be deleted. */
+  adds: Tracked<M>[];
+  deletes: Tracked<M>[];
+  /** The player's index in the zone's map, and its encoded map entry ADD (index, key, ref id). */
+  readonly mapIndex: number;
+  readonly entry: Uint8Array;
+  /** The switch to the player's structure and its fields that never change (all but x, y and seq), as an ADD writes them. */
+  readonly fixedFields: Uint8Array;
+  /** The view was replaced for a new connection: its first full state covers its own player. */
   fresh: boolean;
   /** Tick of the last position change. */
   posTick: number;
@@ -70,6 +82,11 @@ const NEAR_SHARE = 0.5;
 export const FAR_INTERVAL = 4;
 /** Bytes of one chunk at most: switch (1), ref id (up to 9), x, y and seq (5 each); rounded up. */
 const CHUNK_MAX = 32;
+/** A map entry's DELETE at most: the operation and its index (up to 9). */
+const DELETE_MAX = 10;
+/** `sentPos` of a held player whose ADD is still to be sent. */
+const ADD_PENDING = -1;
+const SWITCH_TO_STRUCTURE = 255;
 
 /** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
 function fieldIndex(name: "x" | "y" | "seq"): number {
@@ -80,6 +97,34 @@ function fieldIndex(name: "x" | "y" | "seq"): number {
 }
 
 const FIELD = { x: fieldIndex("x"), y: fieldIndex("y"), seq: fieldIndex("seq") } as const;
+
+type Encode = (bytes: Uint8Array, value: unknown, it: { offset: number }) => void;
+
+/** Player's fields other than x, y and seq, with their encoders: set when the player is seated, then fixed. */
+const FIXED_FIELDS = Object.values((Player as unknown as Record<symbol, Record<string, { name: string; index: number; type: string }>>)[Symbol.metadata]!)
+  .filter((f) => f && typeof f === "object" && typeof f.index === "number" && !["x", "y", "seq"].includes(f.name))
+  .map((f) => {
+    const fn = (encode as unknown as Record<string, Encode | undefined>)[f.type];
+    if (!fn) throw new Error(`Player.${f.name} is not of a primitive type`);
+    return { name: f.name, index: f.index, encode: fn };
+  });
+
+/** A player's refId, its map and its index in that map, as the encoder assigned them when it entered the state. */
+function placeInState(player: Player): { refId: number; mapRefId: number; mapIndex: number } {
+  const refId = (player as unknown as Record<symbol, number | undefined>)[$refId];
+  const tree = (player as unknown as Record<symbol, { parent?: Record<symbol, number>; parentIndex?: number } | undefined>)[$changes];
+  const mapRefId = tree?.parent?.[$refId];
+  if (refId === undefined || mapRefId === undefined || tree?.parentIndex === undefined) throw new Error("a member's player must be in the zone's state before it joins");
+  return { refId, mapRefId, mapIndex: tree.parentIndex };
+}
+
+/** The bytes `write` writes, given at most `room` of them. */
+function encoded(room: number, write: (bytes: Uint8Array, it: { offset: number }) => void): Uint8Array {
+  const bytes = new Uint8Array(room);
+  const it = { offset: 0 };
+  write(bytes, it);
+  return bytes.slice(0, it.offset);
+}
 
 export interface InterestOptions {
   /** Ticks between updates of a held player in the outer half of the radius; 1 sends every move. */
@@ -126,6 +171,9 @@ export class Interest<M extends Member> {
   private patch = Buffer.allocUnsafeSlow(64 * 1024);
   private chunkOffset = 0;
   private readonly chunkIt = { offset: 0 };
+  private readonly patchIt = { offset: 0 };
+  /** The switch to the zone's map of players, which every membership change starts with. */
+  private mapSwitch?: Uint8Array;
 
   constructor(radius: number, width: number, height: number, options: InterestOptions = {}) {
     const leave = radius * (1 + LEAVE_MARGIN);
@@ -153,6 +201,14 @@ export class Interest<M extends Member> {
 
   /** A member arrives: its view starts with itself; the next `update` brings its neighbours. */
   join(member: M): void {
+    const { refId, mapRefId, mapIndex } = placeInState(member.player);
+    // Numbers take at most 9 bytes, strings a header of 5 and 3 bytes a UTF-16 unit.
+    const player = member.player as unknown as Record<string, unknown>;
+    const strings = (names: string[]) => names.reduce((sum, name) => sum + 5 + 3 * String(player[name]).length, 0);
+    this.mapSwitch ??= encoded(10, (bytes, it) => {
+      bytes[it.offset++] = SWITCH_TO_STRUCTURE;
+      encode.number(bytes, mapRefId, it);
+    });
     const t: Tracked<M> = {
       member,
       slot: this.takeSlot(),
@@ -160,6 +216,23 @@ export class Interest<M extends Member> {
       holds: [],
       sentPos: [],
       sentAt: [],
+      adds: [],
+      deletes: [],
+      mapIndex,
+      entry: encoded(19 + strings(["character_id"]), (bytes, it) => {
+        bytes[it.offset++] = OPERATION.ADD;
+        encode.number(bytes, mapIndex, it);
+        encode.string(bytes, member.player.character_id, it);
+        encode.number(bytes, refId, it);
+      }),
+      fixedFields: encoded(10 + FIXED_FIELDS.length * 10 + strings(FIXED_FIELDS.map((f) => f.name)), (bytes, it) => {
+        bytes[it.offset++] = SWITCH_TO_STRUCTURE;
+        encode.number(bytes, refId, it);
+        for (const field of FIXED_FIELDS) {
+          bytes[it.offset++] = OPERATION.ADD | field.index;
+          field.encode(bytes, player[field.name], it);
+        }
+      }),
       fresh: true,
       posTick: this.tick,
       moved: false,
@@ -182,11 +255,16 @@ export class Interest<M extends Member> {
   reset(member: M): void {
     const t = this.members.get(member)!;
     for (const h of t.holds) this.clearBit(t, h);
-    t.holds.length = t.sentPos.length = t.sentAt.length = 0;
+    t.holds.length = t.sentPos.length = t.sentAt.length = t.adds.length = t.deletes.length = 0;
     member.view?.dispose();
     member.view = new StateView();
     t.fresh = true;
-    this.show(t, t);
+    // Its own player goes out in the full state: the one thing its StateView holds.
+    this.setBit(t, t);
+    t.holds.push(t);
+    t.sentPos.push(t.posTick);
+    t.sentAt.push(-Infinity);
+    member.view.add(member.player);
   }
 
   leave(member: M): void {
@@ -216,7 +294,7 @@ export class Interest<M extends Member> {
 
   /**
    * Start of a patch: views of clients that received their full state since the last
-   * patch drop the pending membership changes that state already carried; then each
+   * patch drop the ADD of their own player that state already carried; then each
    * view lets go of whoever is past the leave distance, and every pair of members in
    * neighbouring cells is looked at once: within the radius, each shows the other.
    */
@@ -259,8 +337,9 @@ export class Interest<M extends Member> {
 
   /**
    * Sends this tick's patch to every member whose client takes it: the shared part (root
-   * fields), its view's membership changes, then a chunk for each player it holds whose
-   * position it is due (every move near, at most every `farInterval` ticks far), and its own.
+   * fields), the membership changes of its view (the map's DELETEs and ADDs, then the
+   * fields of each player added), then a chunk for each player it holds whose position it
+   * is due (every move near, at most every `farInterval` ticks far), and its own.
    */
   sendPatches(encoder: Encoder, header: number, sink: PatchSink<M>): void {
     const it = { offset: 1 };
@@ -275,21 +354,50 @@ export class Interest<M extends Member> {
     const { nearSq, farInterval } = this;
     const chunks = this.chunks;
 
+    const pit = this.patchIt;
     for (const t of this.members.values()) {
       const member = t.member;
       if (!sink.receives(member)) continue;
       const view = member.view!;
+      // Only its own player's ADD, when a new view's full state did not carry it.
       const base = view.changes.size > 0 ? encoder.encodeView(view, sharedOffset, it) : shared;
       it.offset = sharedOffset;
-      const holds = t.holds;
-      const needed = base.length + holds.length * CHUNK_MAX;
-      if (this.patch.length < needed) this.patch = Buffer.allocUnsafeSlow(needed * 2);
-      const patch = this.patch;
+      const { holds, adds, deletes } = t;
+      const patch = this.patchFor(base.length + holds.length * CHUNK_MAX + this.membershipBytes(t));
       patch.set(base);
       let offset = base.length;
+      if (adds.length > 0 || deletes.length > 0) {
+        patch.set(this.mapSwitch!, offset);
+        pit.offset = offset + this.mapSwitch!.length;
+        for (const d of deletes) {
+          patch[pit.offset++] = OPERATION.DELETE;
+          encode.number(patch, d.mapIndex, pit);
+        }
+        for (const a of adds) {
+          patch.set(a.entry, pit.offset);
+          pit.offset += a.entry.length;
+        }
+        offset = pit.offset;
+        deletes.length = 0;
+      }
       const { x, y } = member;
       for (let i = 0; i < holds.length; i++) {
         const h = holds[i]!;
+        if (t.sentPos[i] === ADD_PENDING) {
+          // Entered this view: all its fields, where it stands now.
+          const player = h.member.player;
+          patch.set(h.fixedFields, offset);
+          pit.offset = offset + h.fixedFields.length;
+          patch[pit.offset++] = OPERATION.ADD | FIELD.x;
+          encode.float32(patch, player.x, pit);
+          patch[pit.offset++] = OPERATION.ADD | FIELD.y;
+          encode.float32(patch, player.y, pit);
+          patch[pit.offset++] = OPERATION.ADD | FIELD.seq;
+          encode.uint32(patch, player.seq, pit);
+          offset = pit.offset;
+          t.sentPos[i] = h.posTick;
+          continue;
+        }
         let end: number;
         if (h === t) {
           if (!t.moved && !t.seqChanged) continue;
@@ -309,11 +417,26 @@ export class Interest<M extends Member> {
         }
         for (let k = h.chunkStart; k < end; k++) patch[offset++] = chunks[k]!;
       }
+      adds.length = 0;
       sink.send(member, patch, offset);
     }
 
     for (const t of this.changed) t.moved = t.seqChanged = false;
     this.changed.length = 0;
+  }
+
+  /** The assembly buffer, at least `needed` bytes long. */
+  private patchFor(needed: number): Buffer {
+    if (this.patch.length < needed) this.patch = Buffer.allocUnsafeSlow(needed * 2);
+    return this.patch;
+  }
+
+  /** The most bytes the member's pending membership changes take: map switch, DELETEs, ADDs and the added players' fields. */
+  private membershipBytes(t: Tracked<M>): number {
+    if (t.adds.length === 0 && t.deletes.length === 0) return 0;
+    let bytes = this.mapSwitch!.length + t.deletes.length * DELETE_MAX;
+    for (const a of t.adds) bytes += a.entry.length + a.fixedFields.length + CHUNK_MAX;
+    return bytes;
   }
 
   private startChunks(): void {
@@ -351,15 +474,15 @@ export class Interest<M extends Member> {
   }
 
   private show(viewer: Tracked<M>, shown: Tracked<M>) {
-    const index = viewer.slot * this.words + (shown.slot >>> 5);
-    const bit = 1 << (shown.slot & 31);
-    if (this.bits[index]! & bit) return;
-    this.bits[index]! |= bit;
+    if (!this.setBit(viewer, shown)) return;
     viewer.holds.push(shown);
     // Its ADD carries where it stands now; the first move after goes out at once.
-    viewer.sentPos.push(shown.posTick);
+    viewer.sentPos.push(ADD_PENDING);
     viewer.sentAt.push(-Infinity);
-    viewer.member.view!.add(shown.member.player);
+    // Back before its DELETE went out: the client still holds it, and the ADD refreshes its fields.
+    const deleted = viewer.deletes.indexOf(shown);
+    if (deleted >= 0) removeAt(viewer.deletes, deleted);
+    viewer.adds.push(shown);
   }
 
   private hide(viewer: Tracked<M>, hidden: Tracked<M>) {
@@ -368,12 +491,24 @@ export class Interest<M extends Member> {
     if ((this.bits[index]! & bit) === 0) return;
     this.bits[index]! &= ~bit;
     const i = viewer.holds.indexOf(hidden);
+    const added = viewer.sentPos[i] !== ADD_PENDING;
     const last = viewer.holds.length - 1;
     viewer.holds[i] = viewer.holds[last]!;
     viewer.sentPos[i] = viewer.sentPos[last]!;
     viewer.sentAt[i] = viewer.sentAt[last]!;
     viewer.holds.length = viewer.sentPos.length = viewer.sentAt.length = last;
-    viewer.member.view!.remove(hidden.member.player);
+    // One whose ADD never went out leaves nothing behind on the client.
+    if (added) viewer.deletes.push(hidden);
+    else removeAt(viewer.adds, viewer.adds.indexOf(hidden));
+  }
+
+  /** Marks `held` as held by `viewer`; false when it already was. */
+  private setBit(viewer: Tracked<M>, held: Tracked<M>): boolean {
+    const index = viewer.slot * this.words + (held.slot >>> 5);
+    const bit = 1 << (held.slot & 31);
+    if (this.bits[index]! & bit) return false;
+    this.bits[index]! |= bit;
+    return true;
   }
 
   private clearBit(viewer: Tracked<M>, held: Tracked<M>) {
@@ -441,4 +576,10 @@ export class Interest<M extends Member> {
     const cy = Math.min(this.rows - 1, Math.max(0, Math.floor(y / this.cellSize)));
     return cy * this.columns + cx;
   }
+}
+
+/** Removes `list[i]`, moving the last entry into its place (order does not matter). */
+function removeAt<T>(list: T[], i: number): void {
+  list[i] = list[list.length - 1]!;
+  list.length--;
 }

@@ -54,7 +54,16 @@ describe("world zone interest management", () => {
       clients.delete(member);
       state.players.delete(member.player.character_id);
     };
-    return { state, interest, add, connect, move, tick, seen, clientState, leave };
+    /** The member's client stops taking patches, as a dropped connection holding its seat does. */
+    const disconnect = (member: Member) => {
+      const decoder = clients.get(member)!;
+      clients.delete(member);
+      return decoder;
+    };
+    /** The same decoder takes patches again, with no new full state: what it holds must still add up. */
+    const reconnectWithout = (member: Member, decoder: Decoder<FilteredZoneState>) => clients.set(member, decoder);
+    const playerRefs = (member: Member) => [...clients.get(member)!.root.refs.values()].filter((ref) => ref instanceof Player).length;
+    return { state, interest, add, connect, move, tick, seen, clientState, leave, disconnect, reconnectWithout, playerRefs };
   }
 
   it("a client decodes its neighbours' moves and never holds a player beyond the radius", () => {
@@ -157,4 +166,55 @@ describe("world zone interest management", () => {
     z.tick();
     assert.equal(z.seen(c).get("far")!.x, 795);
   });
+
+  it("a player who leaves and comes back at once reaches the clients around as a new player, with its fields", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 120, 100);
+    z.connect(a);
+    z.connect(b);
+    z.tick();
+    z.leave(b);
+    const again = z.add("b", 130, 110);
+    z.connect(again);
+    z.tick();
+    const seen = z.seen(a).get("b")!;
+    assert.deepEqual([seen.character_id, seen.name, seen.class, seen.x, seen.y], ["b", "b", "mage", 130, 110]);
+    z.move(again, 131, 110);
+    z.tick();
+    assert.equal(z.seen(a).get("b")!.x, 131, "the new player's moves reach it");
+  });
+
+  it("a player who goes out of view and back before the client's next patch is still held, where it stands", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const b = z.add("b", 120, 100);
+    z.connect(a);
+    z.connect(b);
+    z.tick();
+    // a's client takes no patch for two ticks (dropped, say): b leaves its view and comes back.
+    const decoder = z.disconnect(a);
+    z.move(b, 300, 100);
+    z.tick();
+    z.move(b, 150, 100);
+    z.tick();
+    z.reconnectWithout(a, decoder);
+    z.tick();
+    assert.deepEqual([...z.seen(a).keys()].sort(), ["a", "b"]);
+    assert.equal(z.seen(a).get("b")!.x, 150);
+  });
+
+  it("a client's decoder keeps no player it no longer sees", () => {
+    const z = zone();
+    const a = z.add("a", 100, 100);
+    const others = Array.from({ length: 5 }, (_, i) => z.add(`p${i}`, 110 + i, 100));
+    for (const m of [a, ...others]) z.connect(m);
+    z.tick();
+    assert.equal(z.playerRefs(a), 6);
+    for (const [i, m] of others.entries()) z.move(m, 500 + i, 500);
+    z.tick();
+    assert.deepEqual([...z.seen(a).keys()], ["a"]);
+    assert.equal(z.playerRefs(a), 1, "the players that left its view are gone from its decoder too");
+  });
 });
+
