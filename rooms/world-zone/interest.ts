@@ -42,14 +42,18 @@ export interface Member {
 
 interface Tracked<M> {
   readonly member: M;
-  /** Index into the typed arrays and the bit matrix; reused after the member leaves. */
+  /** Index into the per-slot typed arrays and the bit matrix; reused after the member leaves. */
   readonly slot: number;
   cell: number;
-  /** Members this member's view holds, itself included, and per entry what was sent of it. */
-  holds: Tracked<M>[];
-  /** `posTick` of the held player as its last chunk (or its ADD) carried it; ADD_PENDING until its ADD is sent. */
+  /**
+   * Slots of the members this member's view holds, itself included, and per entry what
+   * was sent of it. Slots rather than the members themselves: the per-tick loops then
+   * read typed arrays instead of chasing one object per held player.
+   */
+  holds: number[];
+  /** The held player's `posTicks` as its last chunk (or its ADD) carried it; ADD_PENDING until its ADD is sent. */
   sentPos: number[];
-  /** Tick of the last chunk of the held player sent to this member. */
+  /** Tick of the last chunk of the held player sent to this member; NEVER before the first. */
   sentAt: number[];
   /** Held players whose ADD this member's client has not been sent yet, and those it holds that must be deleted. */
   adds: Tracked<M>[];
@@ -61,17 +65,9 @@ interface Tracked<M> {
   readonly fixedFields: Uint8Array;
   /** The view was replaced for a new connection: its first full state covers its own player. */
   fresh: boolean;
-  /** Tick of the last position change. */
-  posTick: number;
-  /** Changed this tick: position (already counted in posTick) or seq. */
+  /** Changed this tick: position (already counted in `posTicks`) or seq. */
   moved: boolean;
   seqChanged: boolean;
-  /** This tick's chunk in the chunk buffer, valid while `chunkTick` is the current tick. */
-  chunkTick: number;
-  chunkStart: number;
-  /** End of the position part; the owner's copy runs on to `ownChunkEnd` with `seq`. */
-  chunkEnd: number;
-  ownChunkEnd: number;
 }
 
 /** Beyond the radius by this share of it, a held player is dropped. */
@@ -86,6 +82,8 @@ const CHUNK_MAX = 32;
 const DELETE_MAX = 10;
 /** `sentPos` of a held player whose ADD is still to be sent. */
 const ADD_PENDING = -1;
+/** `sentAt` of a held player no chunk of which was sent yet: its first move goes at once. */
+const NEVER = -(2 ** 30);
 const SWITCH_TO_STRUCTURE = 255;
 
 /** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
@@ -162,6 +160,17 @@ export class Interest<M extends Member> {
   /** Per slot, refreshed by `update`: position, and the slots sorted by cell (`cellStart[c]` .. `cellStart[c + 1]`). */
   private xs = new Float64Array(0);
   private ys = new Float64Array(0);
+  /** Per slot: tick of the last position change (the patch it goes out in). */
+  private posTicks = new Int32Array(0);
+  /**
+   * Per slot: this tick's chunk in the chunk buffer, valid while `chunkTicks` is the
+   * current tick; `chunkEnds` ends the position part, and the owner's copy runs on to
+   * `ownChunkEnds` with `seq`.
+   */
+  private chunkTicks = new Int32Array(0);
+  private chunkStarts = new Int32Array(0);
+  private chunkEnds = new Int32Array(0);
+  private ownChunkEnds = new Int32Array(0);
   private byCell = new Int32Array(0);
   private readonly cellStart: Int32Array;
   /** The next free place of each cell while sorting. */
@@ -234,14 +243,11 @@ export class Interest<M extends Member> {
         }
       }),
       fresh: true,
-      posTick: this.tick,
       moved: false,
       seqChanged: false,
-      chunkTick: -1,
-      chunkStart: 0,
-      chunkEnd: 0,
-      ownChunkEnd: 0,
     };
+    this.posTicks[t.slot] = this.tick;
+    this.chunkTicks[t.slot] = -1;
     this.members.set(member, t);
     this.bySlot[t.slot] = t;
     this.place(t, this.cellAt(member.x, member.y));
@@ -254,16 +260,16 @@ export class Interest<M extends Member> {
    */
   reset(member: M): void {
     const t = this.members.get(member)!;
-    for (const h of t.holds) this.clearBit(t, h);
+    for (const hs of t.holds) this.clearBit(t, hs);
     t.holds.length = t.sentPos.length = t.sentAt.length = t.adds.length = t.deletes.length = 0;
     member.view?.dispose();
     member.view = new StateView();
     t.fresh = true;
     // Its own player goes out in the full state: the one thing its StateView holds.
-    this.setBit(t, t);
-    t.holds.push(t);
-    t.sentPos.push(t.posTick);
-    t.sentAt.push(-Infinity);
+    this.setBit(t, t.slot);
+    t.holds.push(t.slot);
+    t.sentPos.push(this.posTicks[t.slot]!);
+    t.sentAt.push(NEVER);
     member.view.add(member.player);
   }
 
@@ -272,7 +278,7 @@ export class Interest<M extends Member> {
     if (!t) return;
     // Every view, not only the neighbourhood's: a holder may be a cell further off until the next update.
     for (const o of this.members.values()) if (o !== t) this.hide(o, t);
-    for (const h of t.holds) this.clearBit(t, h);
+    for (const hs of t.holds) this.clearBit(t, hs);
     member.view?.dispose();
     this.members.delete(member);
     this.bySlot[t.slot] = undefined;
@@ -287,7 +293,7 @@ export class Interest<M extends Member> {
     t.seqChanged ||= seqChanged;
     if (positionChanged) {
       // The patch this tick's changes go out in.
-      t.posTick = this.tick + 1;
+      this.posTicks[t.slot] = this.tick + 1;
       this.place(t, this.cellAt(member.x, member.y));
     }
   }
@@ -314,11 +320,11 @@ export class Interest<M extends Member> {
       const holds = a.holds;
       // Backwards: hiding swaps the last entry into the place of the one removed.
       for (let i = holds.length - 1; i >= 0; i--) {
-        const hs = holds[i]!.slot;
+        const hs = holds[i]!;
         if (hs === as) continue;
         const dx = x - xs[hs]!;
         const dy = y - ys[hs]!;
-        if (dx * dx + dy * dy > leaveSq) this.hide(a, holds[i]!);
+        if (dx * dx + dy * dy > leaveSq) this.hide(a, bySlot[hs]!);
       }
       const row = as * words;
       for (const cell of this.neighbours[a.cell]!) {
@@ -339,7 +345,8 @@ export class Interest<M extends Member> {
    * Sends this tick's patch to every member whose client takes it: the shared part (root
    * fields), the membership changes of its view (the map's DELETEs and ADDs, then the
    * fields of each player added), then a chunk for each player it holds whose position it
-   * is due (every move near, at most every `farInterval` ticks far), and its own.
+   * is due (every move near, at most every `farInterval` ticks far), and its own. Reads
+   * positions as `update` copied them, so it runs right after it.
    */
   sendPatches(encoder: Encoder, header: number, sink: PatchSink<M>): void {
     const it = { offset: 1 };
@@ -351,18 +358,17 @@ export class Interest<M extends Member> {
     encoder.discardChanges();
     const tick = ++this.tick;
     this.startChunks();
-    const { nearSq, farInterval } = this;
+    const { nearSq, farInterval, xs, ys, posTicks, chunkTicks, chunkStarts, chunkEnds, ownChunkEnds, bySlot } = this;
     const chunks = this.chunks;
-
     const pit = this.patchIt;
     for (const t of this.members.values()) {
       const member = t.member;
       if (!sink.receives(member)) continue;
-      const view = member.view!;
       // Only its own player's ADD, when a new view's full state did not carry it.
-      const base = view.changes.size > 0 ? encoder.encodeView(view, sharedOffset, it) : shared;
+      const base = t.fresh && member.view!.changes.size > 0 ? encoder.encodeView(member.view!, sharedOffset, it) : shared;
       it.offset = sharedOffset;
-      const { holds, adds, deletes } = t;
+      const { holds, sentPos, sentAt, adds, deletes } = t;
+      const own = t.slot;
       const patch = this.patchFor(base.length + holds.length * CHUNK_MAX + this.membershipBytes(t));
       patch.set(base);
       let offset = base.length;
@@ -380,11 +386,13 @@ export class Interest<M extends Member> {
         offset = pit.offset;
         deletes.length = 0;
       }
-      const { x, y } = member;
+      const x = xs[own]!;
+      const y = ys[own]!;
       for (let i = 0; i < holds.length; i++) {
-        const h = holds[i]!;
-        if (t.sentPos[i] === ADD_PENDING) {
+        const hs = holds[i]!;
+        if (sentPos[i] === ADD_PENDING) {
           // Entered this view: all its fields, where it stands now.
+          const h = bySlot[hs]!;
           const player = h.member.player;
           patch.set(h.fixedFields, offset);
           pit.offset = offset + h.fixedFields.length;
@@ -395,27 +403,28 @@ export class Interest<M extends Member> {
           patch[pit.offset++] = OPERATION.ADD | FIELD.seq;
           encode.uint32(patch, player.seq, pit);
           offset = pit.offset;
-          t.sentPos[i] = h.posTick;
+          sentPos[i] = posTicks[hs]!;
           continue;
         }
         let end: number;
-        if (h === t) {
+        if (hs === own) {
           if (!t.moved && !t.seqChanged) continue;
-          this.chunkOf(h, tick);
-          end = h.ownChunkEnd;
+          if (chunkTicks[hs] !== tick) this.chunkOf(t, tick);
+          end = ownChunkEnds[hs]!;
         } else {
-          if (h.posTick <= t.sentPos[i]!) continue;
-          if (tick - t.sentAt[i]! < farInterval) {
-            const dx = x - h.member.x;
-            const dy = y - h.member.y;
+          const posTick = posTicks[hs]!;
+          if (posTick <= sentPos[i]!) continue;
+          if (tick - sentAt[i]! < farInterval) {
+            const dx = x - xs[hs]!;
+            const dy = y - ys[hs]!;
             if (dx * dx + dy * dy > nearSq) continue;
           }
-          this.chunkOf(h, tick);
-          end = h.chunkEnd;
-          t.sentPos[i] = h.posTick;
-          t.sentAt[i] = tick;
+          if (chunkTicks[hs] !== tick) this.chunkOf(bySlot[hs]!, tick);
+          end = chunkEnds[hs]!;
+          sentPos[i] = posTick;
+          sentAt[i] = tick;
         }
-        for (let k = h.chunkStart; k < end; k++) patch[offset++] = chunks[k]!;
+        for (let k = chunkStarts[hs]!; k < end; k++) patch[offset++] = chunks[k]!;
       }
       adds.length = 0;
       sink.send(member, patch, offset);
@@ -451,34 +460,34 @@ export class Interest<M extends Member> {
    * index) and the value of x and y; the owner's copy runs on into `seq` when it changed.
    */
   private chunkOf(t: Tracked<M>, tick: number): void {
-    if (t.chunkTick === tick) return;
     const bytes = this.chunks;
     const it = this.chunkIt;
     it.offset = this.chunkOffset;
     const player = t.member.player;
-    t.chunkTick = tick;
-    t.chunkStart = it.offset;
+    const slot = t.slot;
+    this.chunkTicks[slot] = tick;
+    this.chunkStarts[slot] = it.offset;
     bytes[it.offset++] = 255; // SWITCH_TO_STRUCTURE
     encode.number(bytes, (player as unknown as Record<symbol, number>)[$refId]!, it);
     bytes[it.offset++] = OPERATION.ADD | FIELD.x;
     encode.float32(bytes, player.x, it);
     bytes[it.offset++] = OPERATION.ADD | FIELD.y;
     encode.float32(bytes, player.y, it);
-    t.chunkEnd = it.offset;
+    this.chunkEnds[slot] = it.offset;
     if (t.seqChanged) {
       bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
       encode.uint32(bytes, player.seq, it);
     }
-    t.ownChunkEnd = it.offset;
+    this.ownChunkEnds[slot] = it.offset;
     this.chunkOffset = it.offset;
   }
 
   private show(viewer: Tracked<M>, shown: Tracked<M>) {
-    if (!this.setBit(viewer, shown)) return;
-    viewer.holds.push(shown);
+    if (!this.setBit(viewer, shown.slot)) return;
+    viewer.holds.push(shown.slot);
     // Its ADD carries where it stands now; the first move after goes out at once.
     viewer.sentPos.push(ADD_PENDING);
-    viewer.sentAt.push(-Infinity);
+    viewer.sentAt.push(NEVER);
     // Back before its DELETE went out: the client still holds it, and the ADD refreshes its fields.
     const deleted = viewer.deletes.indexOf(shown);
     if (deleted >= 0) removeAt(viewer.deletes, deleted);
@@ -490,7 +499,7 @@ export class Interest<M extends Member> {
     const bit = 1 << (hidden.slot & 31);
     if ((this.bits[index]! & bit) === 0) return;
     this.bits[index]! &= ~bit;
-    const i = viewer.holds.indexOf(hidden);
+    const i = viewer.holds.indexOf(hidden.slot);
     const added = viewer.sentPos[i] !== ADD_PENDING;
     const last = viewer.holds.length - 1;
     viewer.holds[i] = viewer.holds[last]!;
@@ -502,17 +511,17 @@ export class Interest<M extends Member> {
     else removeAt(viewer.adds, viewer.adds.indexOf(hidden));
   }
 
-  /** Marks `held` as held by `viewer`; false when it already was. */
-  private setBit(viewer: Tracked<M>, held: Tracked<M>): boolean {
-    const index = viewer.slot * this.words + (held.slot >>> 5);
-    const bit = 1 << (held.slot & 31);
+  /** Marks the member in slot `held` as held by `viewer`; false when it already was. */
+  private setBit(viewer: Tracked<M>, held: number): boolean {
+    const index = viewer.slot * this.words + (held >>> 5);
+    const bit = 1 << (held & 31);
     if (this.bits[index]! & bit) return false;
     this.bits[index]! |= bit;
     return true;
   }
 
-  private clearBit(viewer: Tracked<M>, held: Tracked<M>) {
-    this.bits[viewer.slot * this.words + (held.slot >>> 5)]! &= ~(1 << (held.slot & 31));
+  private clearBit(viewer: Tracked<M>, held: number) {
+    this.bits[viewer.slot * this.words + (held >>> 5)]! &= ~(1 << (held & 31));
   }
 
   /** Moves a member to `cell`; whoever is no longer in a neighbouring cell is past the leave distance. */
@@ -520,7 +529,7 @@ export class Interest<M extends Member> {
     if (cell === t.cell) return;
     t.cell = cell;
     for (let i = t.holds.length - 1; i >= 0; i--) {
-      const h = t.holds[i]!;
+      const h = this.bySlot[t.holds[i]!]!;
       if (h !== t && !this.adjacent(h.cell, cell)) {
         this.hide(t, h);
         this.hide(h, t);
@@ -558,12 +567,13 @@ export class Interest<M extends Member> {
     this.bits = bits;
     this.words = words;
     this.capacity = capacity;
-    const xs = new Float64Array(capacity);
-    xs.set(this.xs);
-    const ys = new Float64Array(capacity);
-    ys.set(this.ys);
-    this.xs = xs;
-    this.ys = ys;
+    this.xs = widened(this.xs, capacity);
+    this.ys = widened(this.ys, capacity);
+    this.posTicks = widened(this.posTicks, capacity);
+    this.chunkTicks = widened(this.chunkTicks, capacity);
+    this.chunkStarts = widened(this.chunkStarts, capacity);
+    this.chunkEnds = widened(this.chunkEnds, capacity);
+    this.ownChunkEnds = widened(this.ownChunkEnds, capacity);
     this.byCell = new Int32Array(capacity);
   }
 
@@ -582,4 +592,11 @@ export class Interest<M extends Member> {
 function removeAt<T>(list: T[], i: number): void {
   list[i] = list[list.length - 1]!;
   list.length--;
+}
+
+/** A copy of `array` with room for `length` entries. */
+function widened<A extends Float64Array | Int32Array>(array: A, length: number): A {
+  const wider = new (array.constructor as new (length: number) => A)(length);
+  wider.set(array);
+  return wider;
 }
