@@ -63,7 +63,14 @@ describe("world zone interest management", () => {
     /** The same decoder takes patches again, with no new full state: what it holds must still add up. */
     const reconnectWithout = (member: Member, decoder: Decoder<FilteredZoneState>) => clients.set(member, decoder);
     const playerRefs = (member: Member) => [...clients.get(member)!.root.refs.values()].filter((ref) => ref instanceof Player).length;
-    return { state, interest, add, connect, move, tick, seen, clientState, leave, disconnect, reconnectWithout, playerRefs };
+    /** Members added where given, every client connected, and a first tick. */
+    const joined = (...at: [id: string, x: number, y: number][]) => {
+      const members = at.map(([id, x, y]) => add(id, x, y));
+      for (const m of members) connect(m);
+      tick();
+      return members;
+    };
+    return { state, interest, add, connect, move, tick, seen, clientState, leave, disconnect, reconnectWithout, playerRefs, joined };
   }
 
   it("a client decodes its neighbours' moves and never holds a player beyond the radius", () => {
@@ -87,11 +94,7 @@ describe("world zone interest management", () => {
 
   it("drops a player only past the leave margin, and shows one that comes within the radius", () => {
     const z = zone();
-    const a = z.add("a", 100, 100);
-    const b = z.add("b", 190, 100);
-    z.connect(a);
-    z.connect(b);
-    z.tick();
+    const [a, b] = z.joined(["a", 100, 100], ["b", 190, 100]);
     assert.ok(z.seen(a).has("b"));
     z.move(b, 203, 100);
     z.tick();
@@ -106,11 +109,7 @@ describe("world zone interest management", () => {
 
   it("a client that starts over gets its neighbours back after its new full state, and their moves after it", () => {
     const z = zone();
-    const a = z.add("a", 100, 100);
-    const b = z.add("b", 120, 100);
-    z.connect(a);
-    z.connect(b);
-    z.tick();
+    const [a, b] = z.joined(["a", 100, 100], ["b", 120, 100]);
     z.interest.reset(a);
     z.connect(a);
     z.tick();
@@ -122,11 +121,7 @@ describe("world zone interest management", () => {
 
   it("a player in the outer half of the radius reaches a client at most every few ticks, and always where it stands now", () => {
     const z = zone();
-    const a = z.add("a", 100, 100);
-    const b = z.add("b", 180, 100);
-    z.connect(a);
-    z.connect(b);
-    z.tick();
+    const [a, b] = z.joined(["a", 100, 100], ["b", 180, 100]);
     const xs: number[] = [];
     for (let i = 1; i <= 2 * FAR_INTERVAL; i++) {
       z.move(b, 180 + i / 4, 100);
@@ -169,11 +164,7 @@ describe("world zone interest management", () => {
 
   it("a player who leaves and comes back at once reaches the clients around as a new player, with its fields", () => {
     const z = zone();
-    const a = z.add("a", 100, 100);
-    const b = z.add("b", 120, 100);
-    z.connect(a);
-    z.connect(b);
-    z.tick();
+    const [a, b] = z.joined(["a", 100, 100], ["b", 120, 100]);
     z.leave(b);
     const again = z.add("b", 130, 110);
     z.connect(again);
@@ -187,11 +178,7 @@ describe("world zone interest management", () => {
 
   it("a player who goes out of view and back before the client's next patch is still held, where it stands", () => {
     const z = zone();
-    const a = z.add("a", 100, 100);
-    const b = z.add("b", 120, 100);
-    z.connect(a);
-    z.connect(b);
-    z.tick();
+    const [a, b] = z.joined(["a", 100, 100], ["b", 120, 100]);
     // a's client takes no patch for two ticks (dropped, say): b leaves its view and comes back.
     const decoder = z.disconnect(a);
     z.move(b, 300, 100);
