@@ -36,7 +36,7 @@ export interface Member {
   /** Full-precision position; the state carries it as float32. */
   x: number;
   y: number;
-  /** What this member's client is shown. Set by Interest. */
+  /** What Colyseus encodes this member's client's full state with: its own player. Set by Interest. */
   view?: StateView;
 }
 
