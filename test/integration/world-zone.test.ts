@@ -423,7 +423,9 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
   it("shows a client only the players near it, and a far player appears once it comes near", async () => {
     const a = await player("aoia");
     const b = await player("aoib");
-    await eventually(() => playerIn(a.joined, b.characterId), "B near A is visible");
+    const bAsASeesIt = await eventually(() => playerIn(a.joined, b.characterId), "B near A is visible");
+    // B joined beside A: its ADD carries every field, not only where it stands.
+    assert.deepEqual([bAsASeesIt.character_id, bAsASeesIt.name], [b.characterId, "aoib"]);
     await walkTo(b, 600);
     await eventually(() => !playerIn(a.joined, b.characterId), "B gone from A's state once far");
     const c = await player("aoic");

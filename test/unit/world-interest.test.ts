@@ -92,6 +92,15 @@ describe("world zone interest management", () => {
     assert.equal(z.clientState(a).tick, z.state.tick, "the root's fields ride along");
   });
 
+  it("a player who joins beside a client reaches it with all its fields", () => {
+    const z = zone();
+    const [a] = z.joined(["a", 100, 100]);
+    z.add("b", 120, 100);
+    z.tick();
+    const b = z.seen(a).get("b")!;
+    assert.deepEqual([b.character_id, b.name, b.class, b.x, b.y], ["b", "b", "mage", 120, 100]);
+  });
+
   it("drops a player only past the leave margin, and shows one that comes within the radius", () => {
     const z = zone();
     const [a, b] = z.joined(["a", 100, 100], ["b", 190, 100]);
@@ -202,6 +211,86 @@ describe("world zone interest management", () => {
     z.tick();
     assert.deepEqual([...z.seen(a).keys()], ["a"]);
     assert.equal(z.playerRefs(a), 1, "the players that left its view are gone from its decoder too");
+  });
+
+  it("through hundreds of random ticks of moves, leaves, rejoins and reconnections, each client decodes exactly the players it should", () => {
+    const z = zone();
+    // A fixed seed (Park–Miller): a failure replays the same way.
+    let seed = 12345;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
+    const SIDE = 400;
+    const present = new Map<string, Member>();
+    const connected = new Set<Member>();
+    const waiting = new Set<Member>();
+    /** Each member's positions of the last few ticks: a distant player may be that old on a client. */
+    const recent = new Map<Member, string[]>();
+    const at = (m: Member) => `${Math.fround(m.x)},${Math.fround(m.y)}`;
+    const spawn = (id: string) => {
+      const m = z.add(id, random() * SIDE, random() * SIDE);
+      present.set(id, m);
+      recent.set(m, [at(m)]);
+      // Some clients send their join acknowledgement a few ticks later: their view fills meanwhile.
+      if (random() < 0.5) {
+        z.connect(m);
+        connected.add(m);
+      } else waiting.add(m);
+    };
+    for (let i = 0; i < 30; i++) spawn(`p${i}`);
+
+    for (let tick = 0; tick < 400; tick++) {
+      for (const m of present.values()) {
+        if (random() < 0.5) continue;
+        const x = Math.min(SIDE, Math.max(0, m.x + (random() - 0.5) * 40));
+        const y = Math.min(SIDE, Math.max(0, m.y + (random() - 0.5) * 40));
+        z.move(m, x, y, random() < 0.5 ? tick : undefined);
+      }
+      const roll = random();
+      if (roll < 0.05) {
+        // Leaves; half the time the same character is straight back, somewhere else.
+        const m = pick([...present.values()]);
+        z.leave(m);
+        present.delete(m.player.character_id);
+        connected.delete(m);
+        waiting.delete(m);
+        if (random() < 0.5) spawn(m.player.character_id);
+      } else if (roll < 0.1 && connected.size > 0) {
+        // A dropped connection: no patches until it reconnects with a new full state.
+        const m = pick([...connected]);
+        z.disconnect(m);
+        connected.delete(m);
+        waiting.add(m);
+        z.interest.reset(m);
+      } else if (roll < 0.2 && waiting.size > 0) {
+        const m = pick([...waiting]);
+        z.connect(m);
+        waiting.delete(m);
+        connected.add(m);
+      } else if (roll < 0.22) {
+        spawn(`n${tick}`);
+      }
+      z.tick();
+      for (const m of present.values()) recent.set(m, [at(m), ...recent.get(m)!].slice(0, FAR_INTERVAL + 1));
+
+      for (const c of connected) {
+        const seen = z.seen(c);
+        const where = `tick ${tick}, client ${c.player.character_id}`;
+        for (const [id, p] of present) {
+          const d = Math.hypot(p.x - c.x, p.y - c.y);
+          const held = seen.get(id);
+          if (d <= 100) assert.ok(held, `${where}: ${id} at ${d.toFixed(1)} is missing`);
+          if (!held) continue;
+          assert.ok(d <= 105, `${where}: ${id} at ${d.toFixed(1)} is past the leave distance`);
+          assert.deepEqual([held.character_id, held.name, held.class], [id, id, "mage"], where);
+          const shown = `${held.x},${held.y}`;
+          if (p === c || d <= 50) assert.equal(shown, at(p), `${where}: ${id} within half the radius is where it stands`);
+          else assert.ok(recent.get(p)!.includes(shown), `${where}: ${id} is older than ${FAR_INTERVAL} ticks`);
+        }
+        for (const id of seen.keys()) assert.ok(present.has(id), `${where}: ${id} has left the zone but is still shown`);
+        assert.equal(seen.get(c.player.character_id)!.seq, c.player.seq, `${where}: its own seq`);
+        assert.equal(z.playerRefs(c), seen.size, `${where}: its decoder holds a player it no longer shows`);
+      }
+    }
   });
 });
 
