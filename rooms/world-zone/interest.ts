@@ -1,5 +1,6 @@
-import { $changes, $refId, encode, OPERATION, StateView, type Encoder } from "@colyseus/schema";
-import { Player } from "./state";
+import { StateView, type Encoder } from "@colyseus/schema";
+import { DELETE_MAX, MOVE_MAX, playerBytes, writeDelete, writeLiveFields, writeMove, writeSeq, type PlayerBytes } from "./player-bytes";
+import type { Player } from "./state";
 
 /**
  * Interest management for a zone with WORLD_AOI_RADIUS > 0: each client's StateView
@@ -13,8 +14,8 @@ import { Player } from "./state";
  * view per tick at 1,000 players (docs/performance.md), so a view per client cannot hold 20
  * ticks/s. Here a client's StateView holds only its own player, which is what the full
  * state Colyseus sends on join and on reconnection carries. Everything after that is
- * written here, in the bytes Colyseus would write, so the SDK decodes it as an ordinary
- * patch: a player entering a view is the map entry's ADD followed by all its fields
+ * written here, in the bytes Colyseus would write (player-bytes.ts), so the SDK decodes
+ * it as an ordinary patch: a player entering a view is the map entry's ADD followed by all its fields
  * (the fixed ones encoded once when it joins), one leaving is the entry's DELETE, and
  * the movement part of every patch is one small chunk per moved player, encoded once
  * per tick and copied into the patch of each client that holds that player. At 2,000
@@ -58,11 +59,7 @@ interface Tracked<M> {
   /** Held players whose ADD this member's client has not been sent yet, and those it holds that must be deleted. */
   adds: Tracked<M>[];
   deletes: Tracked<M>[];
-  /** The player's index in the zone's map, and its encoded map entry ADD (index, key, ref id). */
-  readonly mapIndex: number;
-  readonly entry: Uint8Array;
-  /** The switch to the player's structure and its fields that never change (all but x, y and seq), as an ADD writes them. */
-  readonly fixedFields: Uint8Array;
+  readonly bytes: PlayerBytes;
   /** The view was replaced for a new connection: its first full state covers its own player. */
   fresh: boolean;
   /** Changed this tick: position (already counted in `posTicks`) or seq. */
@@ -76,53 +73,10 @@ const LEAVE_MARGIN = 0.05;
 const NEAR_SHARE = 0.5;
 /** Beyond it, at most every this many ticks. */
 export const FAR_INTERVAL = 4;
-/** Bytes of one chunk at most: switch (1), ref id (up to 9), x, y and seq (5 each); rounded up. */
-const CHUNK_MAX = 32;
-/** A map entry's DELETE at most: the operation and its index (up to 9). */
-const DELETE_MAX = 10;
 /** `sentPos` of a held player whose ADD is still to be sent. */
 const ADD_PENDING = -1;
 /** `sentAt` of a held player no chunk of which was sent yet: its first move goes at once. */
 const NEVER = -(2 ** 30);
-const SWITCH_TO_STRUCTURE = 255;
-
-/** The wire index of a Player field, as Colyseus numbers them from the class's metadata. */
-function fieldIndex(name: "x" | "y" | "seq"): number {
-  const fields = Object.values((Player as unknown as Record<symbol, Record<string, { name: string; index: number }>>)[Symbol.metadata]!);
-  const field = fields.find((f) => f?.name === name);
-  if (!field) throw new Error(`Player has no field ${name}`);
-  return field.index;
-}
-
-const FIELD = { x: fieldIndex("x"), y: fieldIndex("y"), seq: fieldIndex("seq") } as const;
-
-type Encode = (bytes: Uint8Array, value: unknown, it: { offset: number }) => void;
-
-/** Player's fields other than x, y and seq, with their encoders: set when the player is seated, then fixed. */
-const FIXED_FIELDS = Object.values((Player as unknown as Record<symbol, Record<string, { name: string; index: number; type: string }>>)[Symbol.metadata]!)
-  .filter((f) => f && typeof f === "object" && typeof f.index === "number" && !["x", "y", "seq"].includes(f.name))
-  .map((f) => {
-    const fn = (encode as unknown as Record<string, Encode | undefined>)[f.type];
-    if (!fn) throw new Error(`Player.${f.name} is not of a primitive type`);
-    return { name: f.name, index: f.index, encode: fn };
-  });
-
-/** A player's refId, its map and its index in that map, as the encoder assigned them when it entered the state. */
-function placeInState(player: Player): { refId: number; mapRefId: number; mapIndex: number } {
-  const refId = (player as unknown as Record<symbol, number | undefined>)[$refId];
-  const tree = (player as unknown as Record<symbol, { parent?: Record<symbol, number>; parentIndex?: number } | undefined>)[$changes];
-  const mapRefId = tree?.parent?.[$refId];
-  if (refId === undefined || mapRefId === undefined || tree?.parentIndex === undefined) throw new Error("a member's player must be in the zone's state before it joins");
-  return { refId, mapRefId, mapIndex: tree.parentIndex };
-}
-
-/** The bytes `write` writes, given at most `room` of them. */
-function encoded(room: number, write: (bytes: Uint8Array, it: { offset: number }) => void): Uint8Array {
-  const bytes = new Uint8Array(room);
-  const it = { offset: 0 };
-  write(bytes, it);
-  return bytes.slice(0, it.offset);
-}
 
 export interface InterestOptions {
   /** Ticks between updates of a held player in the outer half of the radius; 1 sends every move. */
@@ -210,14 +164,8 @@ export class Interest<M extends Member> {
 
   /** A member arrives: its view starts with itself; the next `update` brings its neighbours. */
   join(member: M): void {
-    const { refId, mapRefId, mapIndex } = placeInState(member.player);
-    // Numbers take at most 9 bytes, strings a header of 5 and 3 bytes a UTF-16 unit.
-    const player = member.player as unknown as Record<string, unknown>;
-    const strings = (names: string[]) => names.reduce((sum, name) => sum + 5 + 3 * String(player[name]).length, 0);
-    this.mapSwitch ??= encoded(10, (bytes, it) => {
-      bytes[it.offset++] = SWITCH_TO_STRUCTURE;
-      encode.number(bytes, mapRefId, it);
-    });
+    const bytes = playerBytes(member.player);
+    this.mapSwitch ??= bytes.mapSwitch;
     const t: Tracked<M> = {
       member,
       slot: this.takeSlot(),
@@ -227,21 +175,7 @@ export class Interest<M extends Member> {
       sentAt: [],
       adds: [],
       deletes: [],
-      mapIndex,
-      entry: encoded(19 + strings(["character_id"]), (bytes, it) => {
-        bytes[it.offset++] = OPERATION.ADD;
-        encode.number(bytes, mapIndex, it);
-        encode.string(bytes, member.player.character_id, it);
-        encode.number(bytes, refId, it);
-      }),
-      fixedFields: encoded(10 + FIXED_FIELDS.length * 10 + strings(FIXED_FIELDS.map((f) => f.name)), (bytes, it) => {
-        bytes[it.offset++] = SWITCH_TO_STRUCTURE;
-        encode.number(bytes, refId, it);
-        for (const field of FIXED_FIELDS) {
-          bytes[it.offset++] = OPERATION.ADD | field.index;
-          field.encode(bytes, player[field.name], it);
-        }
-      }),
+      bytes,
       fresh: true,
       moved: false,
       seqChanged: false,
@@ -369,19 +303,16 @@ export class Interest<M extends Member> {
       it.offset = sharedOffset;
       const { holds, sentPos, sentAt, adds, deletes } = t;
       const own = t.slot;
-      const patch = this.patchFor(base.length + holds.length * CHUNK_MAX + this.membershipBytes(t));
+      const patch = this.patchFor(base.length + holds.length * MOVE_MAX + this.membershipBytes(t));
       patch.set(base);
       let offset = base.length;
       if (adds.length > 0 || deletes.length > 0) {
         patch.set(this.mapSwitch!, offset);
         pit.offset = offset + this.mapSwitch!.length;
-        for (const d of deletes) {
-          patch[pit.offset++] = OPERATION.DELETE;
-          encode.number(patch, d.mapIndex, pit);
-        }
+        for (const d of deletes) writeDelete(patch, d.bytes.mapIndex, pit);
         for (const a of adds) {
-          patch.set(a.entry, pit.offset);
-          pit.offset += a.entry.length;
+          patch.set(a.bytes.entry, pit.offset);
+          pit.offset += a.bytes.entry.length;
         }
         offset = pit.offset;
         deletes.length = 0;
@@ -393,15 +324,9 @@ export class Interest<M extends Member> {
         if (sentPos[i] === ADD_PENDING) {
           // Entered this view: all its fields, where it stands now.
           const h = bySlot[hs]!;
-          const player = h.member.player;
-          patch.set(h.fixedFields, offset);
-          pit.offset = offset + h.fixedFields.length;
-          patch[pit.offset++] = OPERATION.ADD | FIELD.x;
-          encode.float32(patch, player.x, pit);
-          patch[pit.offset++] = OPERATION.ADD | FIELD.y;
-          encode.float32(patch, player.y, pit);
-          patch[pit.offset++] = OPERATION.ADD | FIELD.seq;
-          encode.uint32(patch, player.seq, pit);
+          patch.set(h.bytes.fixedFields, offset);
+          pit.offset = offset + h.bytes.fixedFields.length;
+          writeLiveFields(patch, h.member.player, pit);
           offset = pit.offset;
           sentPos[i] = posTicks[hs]!;
           continue;
@@ -444,21 +369,17 @@ export class Interest<M extends Member> {
   private membershipBytes(t: Tracked<M>): number {
     if (t.adds.length === 0 && t.deletes.length === 0) return 0;
     let bytes = this.mapSwitch!.length + t.deletes.length * DELETE_MAX;
-    for (const a of t.adds) bytes += a.entry.length + a.fixedFields.length + CHUNK_MAX;
+    for (const a of t.adds) bytes += a.bytes.entry.length + a.bytes.fixedFields.length + MOVE_MAX;
     return bytes;
   }
 
   private startChunks(): void {
-    const worst = this.members.size * CHUNK_MAX;
+    const worst = this.members.size * MOVE_MAX;
     if (this.chunks.length < worst) this.chunks = new Uint8Array(worst * 2);
     this.chunkOffset = 0;
   }
 
-  /**
-   * The player's chunk of this tick, encoded on first use, laid out as Colyseus encodes
-   * a change of its fields: the switch to the player's structure, then (ADD | field
-   * index) and the value of x and y; the owner's copy runs on into `seq` when it changed.
-   */
+  /** The player's move of this tick, encoded on first use; the owner's copy runs on into `seq` when it changed. */
   private chunkOf(t: Tracked<M>, tick: number): void {
     const bytes = this.chunks;
     const it = this.chunkIt;
@@ -467,17 +388,9 @@ export class Interest<M extends Member> {
     const slot = t.slot;
     this.chunkTicks[slot] = tick;
     this.chunkStarts[slot] = it.offset;
-    bytes[it.offset++] = 255; // SWITCH_TO_STRUCTURE
-    encode.number(bytes, (player as unknown as Record<symbol, number>)[$refId]!, it);
-    bytes[it.offset++] = OPERATION.ADD | FIELD.x;
-    encode.float32(bytes, player.x, it);
-    bytes[it.offset++] = OPERATION.ADD | FIELD.y;
-    encode.float32(bytes, player.y, it);
+    writeMove(bytes, player, it);
     this.chunkEnds[slot] = it.offset;
-    if (t.seqChanged) {
-      bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
-      encode.uint32(bytes, player.seq, it);
-    }
+    if (t.seqChanged) writeSeq(bytes, player, it);
     this.ownChunkEnds[slot] = it.offset;
     this.chunkOffset = it.offset;
   }
