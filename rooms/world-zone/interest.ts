@@ -3,9 +3,9 @@ import { DELETE_MAX, MOVE_MAX, playerBytes, writeDelete, writeLiveFields, writeM
 import type { Player } from "./state";
 
 /**
- * Interest management for a zone with WORLD_AOI_RADIUS > 0: each client's StateView
- * holds itself and exactly the players within the radius of it, found through a
- * uniform grid rather than a scan of every pair. A player enters a view at the radius
+ * Interest management for a zone with WORLD_AOI_RADIUS > 0: each client is shown
+ * itself and exactly the players within the radius of it, found through a uniform
+ * grid rather than a scan of every pair. A player enters a view at the radius
  * and leaves it only past the radius plus a margin, so one walking along the edge does
  * not flicker in and out (every entry costs its client a full ADD of about 120 bytes).
  *
@@ -15,13 +15,14 @@ import type { Player } from "./state";
  * ticks/s. Here a client's StateView holds only its own player, which is what the full
  * state Colyseus sends on join and on reconnection carries. Everything after that is
  * written here, in the bytes Colyseus would write (player-bytes.ts), so the SDK decodes
- * it as an ordinary patch: a player entering a view is the map entry's ADD followed by all its fields
- * (the fixed ones encoded once when it joins), one leaving is the entry's DELETE, and
- * the movement part of every patch is one small chunk per moved player, encoded once
- * per tick and copied into the patch of each client that holds that player. At 2,000
- * players StateView's own membership bookkeeping and encodeView were about 40 % of the
- * interest work (docs/performance.md). `seq` only goes to the player's own client, the
- * one that reconciles with it; others hold the value it had when it came into view.
+ * it as an ordinary patch: a player entering a view is the map entry's ADD followed by
+ * all its fields (the fixed ones encoded once when it joins), one leaving is the
+ * entry's DELETE, and the movement part of every patch is one small chunk per moved
+ * player, encoded once per tick and copied into the patch of each client that holds
+ * that player. At 2,000 players StateView's own membership bookkeeping and encodeView
+ * were about 40 % of the interest work (docs/performance.md). `seq` only goes to the
+ * player's own client, the one that reconciles with it; others hold the value it had
+ * when it came into view.
  *
  * A held player in the inner half of the radius is sent on every move; one in the
  * outer half at most every FAR_INTERVAL ticks, and then where it stands now, so a
@@ -59,6 +60,7 @@ interface Tracked<M> {
   /** Held players whose ADD this member's client has not been sent yet, and those it holds that must be deleted. */
   adds: Tracked<M>[];
   deletes: Tracked<M>[];
+  /** Its player's bytes that never change: map entry, fixed fields. */
   readonly bytes: PlayerBytes;
   /** The view was replaced for a new connection: its first full state covers its own player. */
   fresh: boolean;
