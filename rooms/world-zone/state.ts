@@ -17,9 +17,10 @@ export class ZoneState extends Schema {
 }
 
 /**
- * The same shape with interest management: a player reaches a client only once that
- * client's StateView holds it. A separate class because a `@view()` field filters for
- * every client, and the broadcast zone must not pay for views it does not use.
+ * The same shape with interest management: Colyseus's own encoding of `players` reaches
+ * a client only through its StateView, which holds its own player; the others are
+ * written by interest.ts. A separate class because a `@view()` field filters for every
+ * client, and the broadcast zone must not pay for views it does not use.
  */
 export class FilteredZoneState extends Schema {
   @type("string") zone_id = "";
