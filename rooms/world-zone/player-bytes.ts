@@ -103,26 +103,26 @@ export function writeDelete(bytes: Uint8Array, mapIndex: number, it: Cursor): vo
 
 /** The fields that change, as an ADD writes them: after the player's `fixedFields`. */
 export function writeLiveFields(bytes: Uint8Array, player: Player, it: Cursor): void {
-  bytes[it.offset++] = OPERATION.ADD | FIELD.x;
-  encode.float32(bytes, player.x, it);
-  bytes[it.offset++] = OPERATION.ADD | FIELD.y;
-  encode.float32(bytes, player.y, it);
-  bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
-  encode.uint32(bytes, player.seq, it);
+  writePosition(bytes, player, it);
+  writeSeq(bytes, player, it);
 }
 
 /** A move, laid out as Colyseus encodes a change of those fields: the switch to the player, then x and y. */
 export function writeMove(bytes: Uint8Array, player: Player, it: Cursor): void {
   bytes[it.offset++] = SWITCH_TO_STRUCTURE;
   encode.number(bytes, (player as unknown as Record<symbol, number>)[$refId]!, it);
-  bytes[it.offset++] = OPERATION.ADD | FIELD.x;
-  encode.float32(bytes, player.x, it);
-  bytes[it.offset++] = OPERATION.ADD | FIELD.y;
-  encode.float32(bytes, player.y, it);
+  writePosition(bytes, player, it);
 }
 
 /** The player's seq, which a move runs on into for the player's own client. */
 export function writeSeq(bytes: Uint8Array, player: Player, it: Cursor): void {
   bytes[it.offset++] = OPERATION.ADD | FIELD.seq;
   encode.uint32(bytes, player.seq, it);
+}
+
+function writePosition(bytes: Uint8Array, player: Player, it: Cursor): void {
+  bytes[it.offset++] = OPERATION.ADD | FIELD.x;
+  encode.float32(bytes, player.x, it);
+  bytes[it.offset++] = OPERATION.ADD | FIELD.y;
+  encode.float32(bytes, player.y, it);
 }
