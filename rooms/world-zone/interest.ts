@@ -29,9 +29,12 @@ import type { Player } from "./state";
  * client's copy of a distant player is never more than that many ticks old. The outer
  * half is three quarters of the area, so this nearly halves the bytes of moves.
  *
- * The upkeep runs once per tick over every pair of neighbours, so it is laid out for
- * that: members have small recycled slots, positions and cells are copied into typed
- * arrays sorted by cell each tick, and "does A's view hold B" is one bit in a matrix.
+ * "A's view holds B" is kept symmetric (entering and leaving are decided by distance,
+ * which is), so the upkeep of a tick need only look at the pairs with a member that
+ * moved, joined or started over: between two that stood still nothing changed. It is
+ * laid out for those scans: members have small recycled slots, positions and cells
+ * are copied into typed arrays sorted by cell each tick, and "does A's view hold B" is
+ * one bit in a matrix.
  */
 export interface Member {
   readonly player: Player;
@@ -101,6 +104,9 @@ export class Interest<M extends Member> {
   private readonly freeSlots: number[] = [];
   /** Members whose position or seq changed this tick. */
   private readonly changed: Tracked<M>[] = [];
+  /** Members whose neighbourhood the next `update` looks at (moved or joined), and per slot whether it is among them. */
+  private readonly scans: Tracked<M>[] = [];
+  private scanning = new Uint8Array(0);
   private readonly cellSize: number;
   private readonly columns: number;
   private readonly rows: number;
@@ -186,35 +192,52 @@ export class Interest<M extends Member> {
     this.chunkTicks[t.slot] = -1;
     this.members.set(member, t);
     this.bySlot[t.slot] = t;
-    this.place(t, this.cellAt(member.x, member.y));
-    this.reset(member);
-  }
-
-  /**
-   * The member's client starts over (reconnection, a second login): a new view,
-   * showing only itself until `update`. Other views keep holding it.
-   */
-  reset(member: M): void {
-    const t = this.members.get(member)!;
-    for (const hs of t.holds) this.clearBit(t, hs);
-    t.holds.length = t.sentPos.length = t.sentAt.length = t.adds.length = t.deletes.length = 0;
-    member.view?.dispose();
-    member.view = new StateView();
-    t.fresh = true;
-    // Its own player goes out in the full state: the one thing its StateView holds.
     this.setBit(t, t.slot);
     t.holds.push(t.slot);
     t.sentPos.push(this.posTicks[t.slot]!);
     t.sentAt.push(NEVER);
+    this.place(t, this.cellAt(member.x, member.y));
+    this.rescan(t);
+    this.reset(member);
+  }
+
+  /**
+   * The member's client starts over (reconnection, a second login): a new view whose
+   * full state carries only its own player, and in the next patch an ADD of every
+   * other player the member holds. Who holds whom does not change.
+   */
+  reset(member: M): void {
+    const t = this.members.get(member)!;
+    member.view?.dispose();
+    member.view = new StateView();
     member.view.add(member.player);
+    t.fresh = true;
+    // The DELETEs the old connection was owed name nothing the new client has: bytes for nothing.
+    t.adds.length = t.deletes.length = 0;
+    const { holds, sentPos, sentAt } = t;
+    for (let i = 0; i < holds.length; i++) {
+      sentAt[i] = NEVER;
+      if (holds[i] === t.slot) {
+        sentPos[i] = this.posTicks[t.slot]!;
+        continue;
+      }
+      sentPos[i] = ADD_PENDING;
+      t.adds.push(this.bySlot[holds[i]!]!);
+    }
   }
 
   leave(member: M): void {
     const t = this.members.get(member);
     if (!t) return;
-    // Every view, not only the neighbourhood's: a holder may be a cell further off until the next update.
-    for (const o of this.members.values()) if (o !== t) this.hide(o, t);
-    for (const hs of t.holds) this.clearBit(t, hs);
+    // Those it holds are those that hold it.
+    for (const hs of t.holds) {
+      this.clearBit(t, hs);
+      if (hs !== t.slot) this.hide(this.bySlot[hs]!, t);
+    }
+    if (this.scanning[t.slot]) {
+      this.scanning[t.slot] = 0;
+      removeAt(this.scans, this.scans.indexOf(t));
+    }
     member.view?.dispose();
     this.members.delete(member);
     this.bySlot[t.slot] = undefined;
@@ -231,14 +254,16 @@ export class Interest<M extends Member> {
       // The patch this tick's changes go out in.
       this.posTicks[t.slot] = this.tick + 1;
       this.place(t, this.cellAt(member.x, member.y));
+      this.rescan(t);
     }
   }
 
   /**
    * Start of a patch: views of clients that received their full state since the last
    * patch drop the ADD of their own player that state already carried; then each
-   * view lets go of whoever is past the leave distance, and every pair of members in
-   * neighbouring cells is looked at once: within the radius, each shows the other.
+   * member that moved or joined since the last update and whoever it holds let go of
+   * each other past the leave distance, and it and each member in the cells around it
+   * show each other within the radius (a pair of two such members is looked at once).
    */
   update(isJoined: (member: M) => boolean): void {
     for (const t of this.members.values()) {
@@ -248,8 +273,8 @@ export class Interest<M extends Member> {
       }
     }
     this.sortByCell();
-    const { xs, ys, byCell, cellStart, bits, words, bySlot, enterSq, leaveSq } = this;
-    for (const a of this.members.values()) {
+    const { xs, ys, byCell, cellStart, bits, words, bySlot, enterSq, leaveSq, scanning } = this;
+    for (const a of this.scans) {
       const as = a.slot;
       const x = xs[as]!;
       const y = ys[as]!;
@@ -260,21 +285,30 @@ export class Interest<M extends Member> {
         if (hs === as) continue;
         const dx = x - xs[hs]!;
         const dy = y - ys[hs]!;
-        if (dx * dx + dy * dy > leaveSq) this.hide(a, bySlot[hs]!);
+        if (dx * dx + dy * dy > leaveSq) {
+          const h = bySlot[hs]!;
+          this.hideAt(a, h, i);
+          this.hide(h, a);
+        }
       }
       const row = as * words;
       for (const cell of this.neighbours[a.cell]!) {
         for (let k = cellStart[cell]!, end = cellStart[cell + 1]!; k < end; k++) {
           const bs = byCell[k]!;
-          if (bs <= as) continue;
+          if (bs === as || (bs < as && scanning[bs] === 1)) continue;
           const dx = x - xs[bs]!;
           const dy = y - ys[bs]!;
           if (dx * dx + dy * dy > enterSq) continue;
-          if ((bits[row + (bs >>> 5)]! & (1 << (bs & 31))) === 0) this.show(a, bySlot[bs]!);
-          if ((bits[bs * words + (as >>> 5)]! & (1 << (as & 31))) === 0) this.show(bySlot[bs]!, a);
+          // Holding is symmetric: one bit answers for both views.
+          if ((bits[row + (bs >>> 5)]! & (1 << (bs & 31))) !== 0) continue;
+          const b = bySlot[bs]!;
+          this.show(a, b);
+          this.show(b, a);
         }
       }
     }
+    for (const a of this.scans) scanning[a.slot] = 0;
+    this.scans.length = 0;
   }
 
   /**
@@ -413,8 +447,12 @@ export class Interest<M extends Member> {
     const index = viewer.slot * this.words + (hidden.slot >>> 5);
     const bit = 1 << (hidden.slot & 31);
     if ((this.bits[index]! & bit) === 0) return;
-    this.bits[index]! &= ~bit;
-    const i = viewer.holds.indexOf(hidden.slot);
+    this.hideAt(viewer, hidden, viewer.holds.indexOf(hidden.slot));
+  }
+
+  /** Hides the player the viewer holds at `holds[i]`. */
+  private hideAt(viewer: Tracked<M>, hidden: Tracked<M>, i: number) {
+    this.clearBit(viewer, hidden.slot);
     const added = viewer.sentPos[i] !== ADD_PENDING;
     const last = viewer.holds.length - 1;
     viewer.holds[i] = viewer.holds[last]!;
@@ -439,6 +477,13 @@ export class Interest<M extends Member> {
     this.bits[viewer.slot * this.words + (held >>> 5)]! &= ~(1 << (held & 31));
   }
 
+  /** Has the next `update` look at the member's neighbourhood. */
+  private rescan(t: Tracked<M>): void {
+    if (this.scanning[t.slot] === 1) return;
+    this.scanning[t.slot] = 1;
+    this.scans.push(t);
+  }
+
   /** Moves a member to `cell`; whoever is no longer in a neighbouring cell is past the leave distance. */
   private place(t: Tracked<M>, cell: number) {
     if (cell === t.cell) return;
@@ -446,7 +491,7 @@ export class Interest<M extends Member> {
     for (let i = t.holds.length - 1; i >= 0; i--) {
       const h = this.bySlot[t.holds[i]!]!;
       if (h !== t && !this.adjacent(h.cell, cell)) {
-        this.hide(t, h);
+        this.hideAt(t, h, i);
         this.hide(h, t);
       }
     }
@@ -489,6 +534,7 @@ export class Interest<M extends Member> {
     this.chunkStarts = widened(this.chunkStarts, capacity);
     this.chunkEnds = widened(this.chunkEnds, capacity);
     this.ownChunkEnds = widened(this.ownChunkEnds, capacity);
+    this.scanning = widened(this.scanning, capacity);
     this.byCell = new Int32Array(capacity);
   }
 
@@ -510,7 +556,7 @@ function removeAt<T>(list: T[], i: number): void {
 }
 
 /** A copy of `array` with room for `length` entries. */
-function widened<A extends Float64Array | Int32Array>(array: A, length: number): A {
+function widened<A extends Float64Array | Int32Array | Uint8Array>(array: A, length: number): A {
   const wider = new (array.constructor as new (length: number) => A)(length);
   wider.set(array);
   return wider;

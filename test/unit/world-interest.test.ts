@@ -128,6 +128,22 @@ describe("world zone interest management", () => {
     assert.equal(z.seen(a).get("b")!.x, 125);
   });
 
+  it("a client that starts over is sent every player its view still holds, one within the leave margin too, and none that left while it was away", () => {
+    const z = zone();
+    const [a, b, c] = z.joined(["a", 100, 100], ["b", 120, 100], ["c", 150, 100]);
+    z.disconnect(a);
+    // While its client is away, b leaves its view and c stops past the radius, within the margin.
+    z.move(b, 400, 100);
+    z.move(c, 203, 100);
+    z.tick();
+    z.interest.reset(a);
+    z.connect(a);
+    z.tick();
+    assert.deepEqual([...z.seen(a).keys()].sort(), ["a", "c"]);
+    assert.deepEqual([z.seen(a).get("c")!.name, z.seen(a).get("c")!.x], ["c", 203]);
+    assert.equal(z.playerRefs(a), 2);
+  });
+
   it("a player in the outer half of the radius reaches a client at most every few ticks, and always where it stands now", () => {
     const z = zone();
     const [a, b] = z.joined(["a", 100, 100], ["b", 180, 100]);
