@@ -18,7 +18,7 @@ export class Metrics {
 
   readonly worldTickSeconds = new Histogram({
     name: "tavern_world_tick_seconds",
-    help: "Duration of one world tick: inputs, movement, interest management, events and the patch it sends.",
+    help: "Duration of one world patch with the ticks it covers (more than one when a zone catches up): inputs, movement, interest management, events and the patch.",
     // Fine below 50 ms, where the benchmark reads p50/p99 by interpolation.
     buckets: [
       0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.0125, 0.015, 0.0175, 0.02, 0.025, 0.03, 0.035,

@@ -518,6 +518,30 @@ describe("world_zone interest management (WORLD_AOI_RADIUS=100)", function () {
     second.room.send("move", { dx: 5, dy: 0 });
     await eventually(() => playerIn(b.joined, a.characterId)?.x === 205, "B sees the second login's move");
   });
+
+  it("the ticks a zone catches up on after a stall reach a client as one patch, with the moves made meanwhile", async () => {
+    // Row y=400, away from the other tests' players.
+    const a = await player("aoic");
+    const b = await player("aoid");
+    await Promise.all([walkToPoint(a, 200, 400), walkToPoint(b, 250, 400)]);
+    await eventually(() => playerIn(a.joined, b.characterId)?.x === 250, "A sees B");
+    const ticks: number[] = [];
+    a.joined.room.onStateChange((state: any) => ticks.push(state.tick));
+    await eventually(() => ticks.length >= 3, "patches");
+
+    // The server stops for 400 ms (8 ticks at 20 a second) while B's move waits in its socket.
+    proc.child.kill("SIGSTOP");
+    b.joined.room.send("move", { dx: 5, dy: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const before = ticks.length;
+    proc.child.kill("SIGCONT");
+
+    await eventually(() => playerIn(a.joined, b.characterId)?.x === 255, "B's move, seen by A");
+    await eventually(() => ticks.length >= before + 2, "patches after the stall");
+    const steps = ticks.slice(before).map((tick, i) => tick - ticks[before + i - 1]!);
+    assert.ok(steps[0]! >= 3, `the first patch after the stall covers the catch-up ticks (tick steps ${steps.join(", ")})`);
+    assert.ok(steps.slice(1).every((step) => step >= 1), `and every patch carries a later tick (${steps.join(", ")})`);
+  });
 });
 
 describe("world_zone when full (WORLD_MAX_CLIENTS=1)", function () {
