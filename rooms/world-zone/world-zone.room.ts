@@ -207,7 +207,7 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
       this.state = aoi ? new FilteredZoneState() : new ZoneState();
       this.state.zone_id = options.zone_id;
       if (aoi) this.interest = new Interest<Seat>(config.WORLD_AOI_RADIUS, config.WORLD_WIDTH, config.WORLD_HEIGHT);
-      // The ticks send their own patch, so the tick duration metric covers the encode that
+      // The zone sends its own patches, so the tick duration metric covers the encode that
       // dominates it. Timestep first: a null patch rate set before it would start a second
       // clock ticker that steals the timestep's elapsed time.
       this.setFixedTimestep(() => this.tick(), config.WORLD_TICK_RATE);
@@ -388,10 +388,16 @@ export function createWorldZoneRoom(deps: WorldZoneDeps) {
 
     /** The patch of the ticks run since the last one; the duration metric covers those ticks and it. */
     private patch() {
-      if (this.interest) this.sendInterestPatches(this.interest);
-      else this.broadcastPatch();
-      deps.metrics.worldTickSeconds.observe((performance.now() - this.unpatchedSince!) / 1000);
+      const since = this.unpatchedSince!;
       this.unpatchedSince = undefined;
+      // Outside the timestep's own guard: a failure here is logged as a tick's would be, and the next tick patches again.
+      try {
+        if (this.interest) this.sendInterestPatches(this.interest);
+        else this.broadcastPatch();
+        deps.metrics.worldTickSeconds.observe((performance.now() - since) / 1000);
+      } catch (err) {
+        this.onUncaughtException(err as Error, "patch");
+      }
     }
 
     private step() {
