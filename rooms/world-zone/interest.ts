@@ -31,7 +31,7 @@ import type { Player } from "./state";
  *
  * "A's view holds B" is kept symmetric (entering and leaving are decided by distance,
  * which is), so the upkeep of a tick need only look at the pairs with a member that
- * moved, joined or started over: between two that stood still nothing changed. It is
+ * moved or joined: between two that stood still nothing changed. It is
  * laid out for those scans: members have small recycled slots, positions and cells
  * are copied into typed arrays sorted by cell each tick, and "does A's view hold B" is
  * one bit in a matrix.
