@@ -285,11 +285,7 @@ export class Interest<M extends Member> {
         if (hs === as) continue;
         const dx = x - xs[hs]!;
         const dy = y - ys[hs]!;
-        if (dx * dx + dy * dy > leaveSq) {
-          const h = bySlot[hs]!;
-          this.hideAt(a, h, i);
-          this.hide(h, a);
-        }
+        if (dx * dx + dy * dy > leaveSq) this.part(a, bySlot[hs]!, i);
       }
       const row = as * words;
       for (const cell of this.neighbours[a.cell]!) {
@@ -450,6 +446,12 @@ export class Interest<M extends Member> {
     this.hideAt(viewer, hidden, viewer.holds.indexOf(hidden.slot));
   }
 
+  /** The member and the one it holds at `holds[i]` stop holding each other: holding stays symmetric. */
+  private part(t: Tracked<M>, held: Tracked<M>, i: number) {
+    this.hideAt(t, held, i);
+    this.hide(held, t);
+  }
+
   /** Hides the player the viewer holds at `holds[i]`. */
   private hideAt(viewer: Tracked<M>, hidden: Tracked<M>, i: number) {
     this.clearBit(viewer, hidden.slot);
@@ -490,10 +492,7 @@ export class Interest<M extends Member> {
     t.cell = cell;
     for (let i = t.holds.length - 1; i >= 0; i--) {
       const h = this.bySlot[t.holds[i]!]!;
-      if (h !== t && !this.adjacent(h.cell, cell)) {
-        this.hideAt(t, h, i);
-        this.hide(h, t);
-      }
+      if (h !== t && !this.adjacent(h.cell, cell)) this.part(t, h, i);
     }
   }
 
