@@ -36,7 +36,12 @@ import { latencyPercentile, latencySamples } from "./lib/world-stats";
  * others still run.
  *
  *   npx tsx loadtest/world-bench.ts --clients 100,500,1000 --seconds 30 [--aoi off,on] [--spread 20]
- *     [--bot-processes 4] [--watchers 100] [--backend embedded|real] [--cpu-prof DIR]
+ *     [--bot-processes 4] [--watchers 100] [--backend embedded|real] [--cpu-prof DIR] [--floor]
+ *
+ * --floor adds a third run to each scenario: the bare room with no players at all, which
+ * reads and drops every move and broadcasts the tick number alone (bare-world.ts
+ * --floor). Its tick is the least a zone of that many clients costs on this machine, so
+ * the product's tick stands beside what no zone could go under.
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL,
  * BENCH_REDIS_URL), a database created for each product run and dropped after it.
@@ -62,6 +67,8 @@ export interface WorldBenchOptions {
   watchers?: number;
   /** Directory for a V8 CPU profile of each product server; none when empty. */
   cpuProfDir?: string;
+  /** Also run the floor (bare-world.ts --floor) for each scenario. */
+  floor?: boolean;
   log?: (line: string) => void;
 }
 
@@ -168,10 +175,11 @@ interface ReferenceTicks {
 const isReferenceTicks = (v: unknown): v is ReferenceTicks =>
   typeof v === "object" && v !== null && typeof (v as ReferenceTicks).total === "number" && Array.isArray((v as ReferenceTicks).tenthsOfMs);
 
-async function startReference(radius: number, o: Options, dir: string): Promise<Target> {
+async function startReference(radius: number, o: Options, dir: string, floor = false): Promise<Target> {
   const port = await freePort();
   const stats = path.join(dir, "reference.json");
-  const server = startPinned("loadtest/reference/bare-world.ts", ["--port", String(port), "--radius", String(radius), "--stats", stats], {}, o.serverCore);
+  const args = ["--port", String(port), "--radius", String(floor ? 0 : radius), "--stats", stats, ...(floor ? ["--floor"] : [])];
+  const server = startPinned("loadtest/reference/bare-world.ts", args, {}, o.serverCore);
   try {
     await waitUntil(server, async () => server.output().includes("listening") && readStatsFile(stats, isReferenceTicks) !== undefined);
   } catch (err) {
@@ -300,6 +308,20 @@ export type RunOutcome = RunFigures | { error: string };
 
 const failed = (o: RunOutcome): o is { error: string } => "error" in o;
 
+const FLOOR_ABOUT = "the floor: a bare room with no players that reads and drops every move and broadcasts the tick alone";
+
+/** Beside the floor: the product's tick and delivery against what no zone of as many clients goes under here. */
+export function floorRows(scenario: string, product: RunOutcome, floor: RunOutcome): BenchRow[] {
+  if (failed(floor)) return [{ scenario, figure: "floor run failed", value: null, reference: null, unit: "", note: floor.error }];
+  const pick = (f: (r: RunFigures) => number | null) => (failed(product) ? null : f(product));
+  return [
+    { figure: "tick duration p50, against the floor", unit: "ms", f: (r: RunFigures) => r.tickP50 },
+    { figure: "tick duration p99, against the floor", unit: "ms", f: (r: RunFigures) => r.tickP99 },
+    { figure: "patches/s seen per client, against the floor", unit: "patches/s", f: (r: RunFigures) => r.patchesPerClientSecond },
+    { figure: "server CPU per client-second, against the floor", unit: "ms", f: (r: RunFigures) => r.cpuMsPerClientSecond },
+  ].map(({ figure, unit, f }) => ({ scenario, figure, value: pick(f), reference: f(floor), unit, note: FLOOR_ABOUT }));
+}
+
 /** The rows of one scenario; a failed run leaves its column n/a and says why in a row of its own. */
 export function scenarioRows(scenario: string, product: RunOutcome, reference: RunOutcome): BenchRow[] {
   const rows: BenchRow[] = [];
@@ -330,6 +352,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
     botProcesses: 4,
     watchers: 100,
     cpuProfDir: "",
+    floor: false,
     log: (line) => process.stderr.write(`${line}\n`),
     ...options,
   };
@@ -364,6 +387,7 @@ export async function runWorldBenchmark(options: WorldBenchOptions): Promise<Ben
       const product = await run(() => startProduct(clients, radius, o), "product");
       const reference = await run((dir) => startReference(radius, o, dir), "bare reference");
       rows.push(...scenarioRows(scenario, product, reference));
+      if (o.floor) rows.push(...floorRows(scenario, product, await run((dir) => startReference(radius, o, dir, true), "floor")));
     }
   }
   return rows;
@@ -381,6 +405,7 @@ if (require.main === module) {
       watchers: { type: "string", default: "100" },
       backend: { type: "string", default: "embedded" },
       "cpu-prof": { type: "string", default: "" },
+      floor: { type: "boolean", default: false },
     },
   });
   const started = new Date();
@@ -394,6 +419,7 @@ if (require.main === module) {
     watchers: Number(values.watchers),
     backend: values.backend === "real" ? "real" : "embedded",
     cpuProfDir: values["cpu-prof"] ? path.resolve(String(values["cpu-prof"])) : "",
+    floor: values.floor === true,
   })
     .then((rows) => {
       const header = `Run ${started.toISOString()}, ${values["bot-processes"]} light bot processes and ${values.watchers} watching bots, backend ${values.backend}; load average at start ${loadAtStart}, at end ${loadAverage()}`;

@@ -13,13 +13,19 @@ import { FilteredZoneState, Player, ZoneState } from "../../rooms/world-zone/sta
  * everyone; `--radius R` gives every client its own StateView over a grid of cell R
  * (the naive interest management the product must beat).
  *
- *   npx tsx loadtest/reference/bare-world.ts --port 2568 --radius 100 --stats ref.json
+ * `--floor` keeps no players at all: it reads every move as the others do, drops it, and
+ * each tick broadcasts a patch carrying only the tick number. What its tick costs is the
+ * least any zone pays on this machine to hand each of its clients a patch 20 times a
+ * second (the WebSocket frames and the kernel's send of each), whatever it simulates.
+ *
+ *   npx tsx loadtest/reference/bare-world.ts --port 2568 --radius 100 --stats ref.json [--floor]
  */
 
 const { values } = parseArgs({
   strict: false,
-  options: { port: { type: "string" }, radius: { type: "string" }, stats: { type: "string" } },
+  options: { port: { type: "string" }, radius: { type: "string" }, stats: { type: "string" }, floor: { type: "boolean" } },
 });
+const FLOOR = values.floor === true;
 const PORT = Number(values.port ?? 2568);
 const RADIUS = Number(values.radius ?? 0);
 const TICK_RATE = 20;
@@ -72,7 +78,7 @@ class BareWorldRoom extends Room<{ state: ZoneState }> {
     this.setPatchRate(null);
     this.onMessage("move", (client: Client, msg: { dx: number; dy: number; seq: number }) => {
       const seat = this.seats.get(client.sessionId);
-      if (!seat) return;
+      if (!seat || FLOOR) return;
       seat.dx += msg.dx;
       seat.dy += msg.dy;
       seat.seq = msg.seq;
@@ -84,7 +90,7 @@ class BareWorldRoom extends Room<{ state: ZoneState }> {
     const player = new Player().assign({ character_id: client.sessionId, name: "bare", class: "walker" });
     const seat: Seat = { player, x: 0, y: 0, dx: 0, dy: 0, seq: 0, pending: false };
     this.seats.set(client.sessionId, seat);
-    this.state.players.set(client.sessionId, player);
+    if (!FLOOR) this.state.players.set(client.sessionId, player);
     if (this.grid) {
       seat.view = client.view = new StateView();
       seat.view.add(player);

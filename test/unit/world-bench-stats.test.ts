@@ -6,7 +6,29 @@ import { readStatsFile, readStatsFilePatiently, StatsFileError, writeJsonAtomic 
 import { toMarkdown } from "../../loadtest/lib/table";
 import { FleetStats, isFleetSnapshot, mergeSnapshots } from "../../loadtest/lib/world-stats";
 import { splitFleet } from "../../loadtest/lib/world-fleet";
-import { scenarioRows, type RunFigures } from "../../loadtest/world-bench";
+import { floorRows, scenarioRows, type RunFigures } from "../../loadtest/world-bench";
+
+/** One run's figures, with `over` changed. */
+const figures = (over: Partial<RunFigures> = {}): RunFigures => ({
+  connected: 200,
+  notInAtStart: 0,
+  failed: 0,
+  ticksPerSecond: 20,
+  patchesPerClientSecond: 20,
+  movesPerBotSecond: 6,
+  tickP50: 2,
+  tickP99: 5,
+  cpuMsPerClientSecond: 0.3,
+  rssMb: 500,
+  emptyRssMb: 400,
+  kbPerClientSecond: 3,
+  latencyP50: 40,
+  latencyP99: 80,
+  latencySamples: 1000,
+  botLagP99: 20,
+  watchers: 100,
+  ...over,
+});
 
 /**
  * The world benchmark reads figures that bot and reference processes write while it
@@ -93,25 +115,7 @@ describe("world benchmark stats files", () => {
   });
 
   it("a reference run that failed on its stats file leaves the product's figures in the table, with the reason", () => {
-    const product: RunFigures = {
-      connected: 200,
-      notInAtStart: 0,
-      failed: 0,
-      ticksPerSecond: 20,
-      patchesPerClientSecond: 20,
-      movesPerBotSecond: 6,
-      tickP50: 2,
-      tickP99: 5,
-      cpuMsPerClientSecond: 0.3,
-      rssMb: 500,
-      emptyRssMb: 400,
-      kbPerClientSecond: 3,
-      latencyP50: 40,
-      latencyP99: 80,
-      latencySamples: 1000,
-      botLagP99: 20,
-      watchers: 100,
-    };
+    const product = figures();
     const error = new StatsFileError("/tmp/x/reference.json", "malformed", "not complete JSON (40 bytes, half-written?)").message;
     const rows = scenarioRows("world 200 bots, AOI on (r=100)", product, { error });
     const failure = rows.find((r) => r.figure === "reference run failed");
@@ -126,6 +130,17 @@ describe("world benchmark stats files", () => {
     assert.equal(rows.find((r) => r.figure === "seq→patch p99 less the bots' lag, in ticks")!.value, 1.2);
     const table = toMarkdown(rows, { notes: true });
     assert.match(table, /\| world 200 bots, AOI on \(r=100\) \| ticks\/s held \| 20\.0 \| n\/a \| n\/a \| ticks\/s \|/);
+  });
+
+  it("the floor's rows set the product's tick beside the floor's, and a failed floor run says why without losing the product's rows", () => {
+    const rows = floorRows("world 200 bots, AOI on (r=100)", figures(), figures({ tickP50: 1, tickP99: 2.5, cpuMsPerClientSecond: 0.2 }));
+    const p99 = rows.find((r) => r.figure === "tick duration p99, against the floor")!;
+    assert.deepEqual([p99.value, p99.reference], [5, 2.5]);
+    assert.match(p99.note!, /no players/);
+    assert.match(toMarkdown(rows, { notes: true }), /tick duration p99, against the floor \| 5\.00 \| 2\.50 \| 2\.00 \| ms/);
+
+    const failed = floorRows("world 200 bots, AOI on (r=100)", figures(), { error: "process exited with 1" });
+    assert.deepEqual(failed.map((r) => [r.figure, r.note]), [["floor run failed", "process exited with 1"]]);
   });
 
   it("a fleet puts its watching bots in a process of their own and splits the light ones evenly, every client once", () => {
