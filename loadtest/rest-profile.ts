@@ -15,11 +15,12 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * machine.
  *
  *   npx tsx loadtest/rest-profile.ts [--route /api/v1/characters] [--seconds 10] [--top 25] [--backend embedded|real]
- *     [--method POST --body '{"amount":1}'] [--grant 100000000] [--keep]
+ *     [--method POST --body '{"amount":1}'] [--grant 100000000] [--users 1] [--keep]
  *
  * --grant gives the signed-in user that many points first (through a bootstrap admin),
  * so that `--route /api/v1/point/use --method POST --body '{"amount":1,"reason":"x"}'`
- * profiles uses. --keep leaves the .cpuprofile for Chrome DevTools and prints where.
+ * profiles uses. --users spreads the requests over that many signed-in users, picked at
+ * random per request (uses on 100 balances, as the points benchmark plays them). --keep leaves the .cpuprofile for Chrome DevTools and prints where.
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
  * on a database created for the run and dropped after it.
@@ -47,6 +48,7 @@ const { values } = parseArgs({
     method: { type: "string", default: "GET" },
     body: { type: "string" },
     grant: { type: "string" },
+    users: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
   },
 });
@@ -111,24 +113,41 @@ async function main() {
     let window: [number, number] = [0, 0];
     try {
       const api = `${server.url}/api/v1`;
-      const credentials = { username: `prof_${Date.now().toString(36)}`, password: "correct-horse-1" };
       const post = (p: string, body: unknown, token?: string) =>
         fetch(api + p, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-      const { id } = (await (await post("/auth/register", { ...credentials, email: `${credentials.username}@bench.test` })).json()) as { id: string };
-      const { access_token: token } = (await (await post("/auth/login", credentials)).json()) as { access_token: string };
+      const stamp = Date.now().toString(36);
+      let admin: string | undefined;
       if (values.grant) {
-        const { access_token: admin } = (await (await post("/auth/login", { username: ADMIN.username, password: ADMIN.password })).json()) as { access_token: string };
-        await post("/admin/points/grant", { user_id: id, amount: Number(values.grant), reason: "profile" }, admin);
+        ({ access_token: admin } = (await (await post("/auth/login", { username: ADMIN.username, password: ADMIN.password })).json()) as { access_token: string });
       }
-      for (const name of ["Ayla", "Bram", "Cora"]) await post("/characters", { name }, token);
+      const tokens: string[] = [];
+      for (let i = 0; i < Number(values.users); i++) {
+        const credentials = { username: `prof_${stamp}_${i}`, password: "correct-horse-1" };
+        const { id } = (await (await post("/auth/register", { ...credentials, email: `${credentials.username}@bench.test` })).json()) as { id: string };
+        const { access_token: token } = (await (await post("/auth/login", credentials)).json()) as { access_token: string };
+        if (admin) await post("/admin/points/grant", { user_id: id, amount: Number(values.grant), reason: "profile" }, admin);
+        for (const name of ["Ayla", "Bram", "Cora"]) await post("/characters", { name }, token);
+        tokens.push(token);
+      }
       const loadStart = Date.now() - spawned;
       const result = await autocannon({
         url: server.url + values.route,
-        method: values.method as autocannon.Request["method"],
-        headers: { authorization: `Bearer ${token}`, ...(values.body ? { "content-type": "application/json" } : {}) },
-        ...(values.body ? { body: values.body } : {}),
         connections: Number(values.connections),
         duration: Number(values.seconds),
+        requests: [
+          {
+            method: values.method as autocannon.Request["method"],
+            ...(values.body ? { body: values.body } : {}),
+            setupRequest: (req) => ({
+              ...req,
+              headers: {
+                ...req.headers,
+                ...(values.body ? { "content-type": "application/json" } : {}),
+                authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}`,
+              },
+            }),
+          },
+        ],
       });
       rps = result.requests.average;
       // A little inside the window at both ends: the spawn-to-profile offset is not known exactly.
