@@ -1,6 +1,7 @@
 import type { Schema } from "@colyseus/schema";
 import { Callbacks, type Client, type Room } from "@colyseus/sdk";
 import { ApiError, type Api, type Conversation, type Message, type User } from "./api";
+import { joinWhenFree } from "./busy";
 import { el } from "./dom";
 import { CLOSE_CONSENTED, CLOSE_REVOKED, CLOSE_SERVER_SHUTDOWN } from "./world";
 
@@ -109,7 +110,7 @@ export class DirectMessages {
 
   private async join(): Promise<void> {
     this.client.auth.token = this.token() ?? "";
-    const room = await this.client.joinOrCreate("inbox", this.lastSeenId ? { since_id: this.lastSeenId } : {});
+    const room = await joinWhenFree(() => this.client.joinOrCreate("inbox", this.lastSeenId ? { since_id: this.lastSeenId } : {}), () => this.stopped);
     if (this.stopped) {
       await room.leave();
       return;

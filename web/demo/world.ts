@@ -1,5 +1,6 @@
 import type { MapSchema, Schema } from "@colyseus/schema";
 import { Callbacks, type Client, type Room } from "@colyseus/sdk";
+import { joinWhenFree } from "./busy";
 import { PlayerModel, Prediction, type Bounds } from "./world-model";
 
 /** Close codes the page treats differently (docs/realtime.md; 4000 is Colyseus's consented leave). */
@@ -87,7 +88,7 @@ export class World {
     return this.players.get(this.characterId);
   }
 
-  /** Joins; a refused first join (401, 403, 404, full zone) rejects with the SDK's error. */
+  /** Joins; a refused first join (401, 403, 404, full zone, a 503 that outlasts a few tries) rejects with the SDK's error. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.join();
@@ -117,7 +118,7 @@ export class World {
 
   private async join(): Promise<void> {
     this.client.auth.token = this.token() ?? "";
-    const room = await this.client.joinOrCreate("world_zone", { character_id: this.characterId });
+    const room = await joinWhenFree(() => this.client.joinOrCreate("world_zone", { character_id: this.characterId }), () => this.stopped);
     if (this.stopped) {
       await room.leave();
       return;
