@@ -20,7 +20,8 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * --grant gives the signed-in user that many points first (through a bootstrap admin),
  * so that `--route /api/v1/point/use --method POST --body '{"amount":1,"reason":"x"}'`
  * profiles uses. --users spreads the requests over that many signed-in users, picked at
- * random per request (uses on 100 balances, as the points benchmark plays them). --keep leaves the .cpuprofile for Chrome DevTools and prints where.
+ * random per request (uses on 100 balances, as the points benchmark plays them). --keep
+ * leaves the .cpuprofile for Chrome DevTools and prints where.
  *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
  * on a database created for the run and dropped after it.

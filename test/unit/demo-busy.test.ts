@@ -25,7 +25,7 @@ describe("/demo joins when the server is busy", () => {
     assert.ok(calls[1]! - calls[0]! >= 990, `waited ${calls[1]! - calls[0]!} ms`);
   });
 
-  it("a refused join (401, 404, full zone) is not tried again", async () => {
+  it("a refused join (401, 403, 404) is not tried again", async () => {
     const { join, calls } = joins(new ServerError(401, "token expired", { status: 401 }), "room");
     await assert.rejects(joinWhenFree(join, () => false), (err: ServerError) => err.code === 401);
     assert.equal(calls.length, 1);

@@ -1,6 +1,6 @@
 /**
- * A join the server answers 503 with `Retry-After` (a process shutting down, a room whose
- * process is not answering, a server busy under load) is worth trying again after that
+ * A join the server answers 503 with `Retry-After` (a process shutting down, a full room or
+ * one whose process is not answering, a server busy under load) is worth trying again after that
  * wait: a person should not be shown a failure for a moment's load. Anything else, and a
  * 503 still there after a few tries, goes to the caller as it came.
  */

@@ -109,8 +109,11 @@ export class DirectMessages {
   }
 
   private async join(): Promise<void> {
-    this.client.auth.token = this.token() ?? "";
-    const room = await joinWhenFree(() => this.client.joinOrCreate("inbox", this.lastSeenId ? { since_id: this.lastSeenId } : {}), () => this.stopped);
+    // The token is read at each try: it may have been refreshed during a wait.
+    const room = await joinWhenFree(() => {
+      this.client.auth.token = this.token() ?? "";
+      return this.client.joinOrCreate("inbox", this.lastSeenId ? { since_id: this.lastSeenId } : {});
+    }, () => this.stopped);
     if (this.stopped) {
       await room.leave();
       return;

@@ -88,7 +88,7 @@ export class World {
     return this.players.get(this.characterId);
   }
 
-  /** Joins; a refused first join (401, 403, 404, full zone, a 503 that outlasts a few tries) rejects with the SDK's error. */
+  /** Joins; a refused first join (401, 403, 404, or a 503, a full zone among them, that outlasts a few tries) rejects with the SDK's error. */
   async start(): Promise<void> {
     this.stopped = false;
     await this.join();
@@ -117,8 +117,11 @@ export class World {
   }
 
   private async join(): Promise<void> {
-    this.client.auth.token = this.token() ?? "";
-    const room = await joinWhenFree(() => this.client.joinOrCreate("world_zone", { character_id: this.characterId }), () => this.stopped);
+    // The token is read at each try: it may have been refreshed during a wait.
+    const room = await joinWhenFree(() => {
+      this.client.auth.token = this.token() ?? "";
+      return this.client.joinOrCreate("world_zone", { character_id: this.characterId });
+    }, () => this.stopped);
     if (this.stopped) {
       await room.leave();
       return;
