@@ -1,10 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { freshDatabase, REAL_BACKEND } from "./lib/backend";
 import { BENCH_ENV, startServer } from "./lib/server";
+import { sleep } from "./lib/proc";
 
 /**
  * Where a REST request's CPU goes: runs the product pinned to core 0 under
@@ -23,6 +24,11 @@ import { BENCH_ENV, startServer } from "./lib/server";
  * random per request (uses on 100 balances, as the points benchmark plays them). --keep
  * leaves the .cpuprofile for Chrome DevTools and prints where.
  *
+ * --heap profiles allocation instead of CPU: V8's sampling heap profiler over the load
+ * window, freed objects included (`lib/heap-sampling.mjs`), summed by package and
+ * function as bytes allocated per request. Allocation is what garbage collection costs
+ * follow, and a CPU profile only shows the collector, not who fed it.
+ *
  * --backend real runs the product on Postgres + Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL),
  * on a database created for the run and dropped after it.
  */
@@ -32,6 +38,14 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
 }
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+const HEAP_SAMPLER = path.join(__dirname, "lib", "heap-sampling.mjs");
 
 interface Profile {
   nodes: ProfileNode[];
@@ -51,6 +65,7 @@ const { values } = parseArgs({
     grant: { type: "string" },
     users: { type: "string", default: "1" },
     keep: { type: "boolean", default: false },
+    heap: { type: "boolean", default: false },
   },
 });
 
@@ -97,20 +112,47 @@ function summarize(profile: Profile, top: number, fromMs: number, toMs: number) 
   return { total, buckets: lines(byBucket), functions: lines(byFunction) };
 }
 
+/** Bytes allocated per request, by package and by function, from a sampling heap profile. */
+function summarizeHeap(head: HeapNode, requests: number, top: number) {
+  let total = 0;
+  const byBucket = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  const walk = (node: HeapNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    total += node.selfSize;
+    const bucket = bucketOf(url);
+    byBucket.set(bucket, (byBucket.get(bucket) ?? 0) + node.selfSize);
+    const fn = `${functionName || "(anonymous)"} ${bucket}:${lineNumber + 1}`;
+    byFunction.set(fn, (byFunction.get(fn) ?? 0) + node.selfSize);
+    node.children.forEach(walk);
+  };
+  walk(head);
+  const lines = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, bytes]) => `${((100 * bytes) / total).toFixed(1).padStart(5)} %  ${(bytes / requests / 1024).toFixed(2).padStart(6)} KiB  ${k}`);
+  return { perRequest: total / requests / 1024, buckets: lines(byBucket), functions: lines(byFunction) };
+}
+
 const ADMIN = { username: "profile_admin", email: "profile_admin@bench.test", password: "profile-admin-password-1" };
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), "rest-profile-"));
+  const heapFile = path.join(dir, "load.heapprofile");
   const database = values.backend === "real" ? await freshDatabase() : undefined;
   try {
     const spawned = Date.now();
     const server = await startServer("index.ts", {
       ...BENCH_ENV,
       ...(database ? { DATABASE_URL: database.url, REDIS_URL: REAL_BACKEND.redis } : { DATABASE_URL: "pglite://memory" }),
-      NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+      ...(values.heap
+        ? { NODE_OPTIONS: `--import ${HEAP_SAMPLER}`, HEAP_PROFILE_FILE: heapFile }
+        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` }),
       ...(values.grant ? { BOOTSTRAP_ADMIN_USERNAME: ADMIN.username, BOOTSTRAP_ADMIN_EMAIL: ADMIN.email, BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password } : {}),
     });
     let rps = 0;
+    let requests = 0;
     let window: [number, number] = [0, 0];
     try {
       const api = `${server.url}/api/v1`;
@@ -131,6 +173,7 @@ async function main() {
         tokens.push(token);
       }
       const loadStart = Date.now() - spawned;
+      if (values.heap) process.kill(server.pid, "SIGWINCH");
       const result = await autocannon({
         url: server.url + values.route,
         connections: Number(values.connections),
@@ -151,10 +194,23 @@ async function main() {
         ],
       });
       rps = result.requests.average;
+      requests = result.requests.total;
+      if (values.heap) {
+        process.kill(server.pid, "SIGWINCH");
+        for (let waited = 0; !existsSync(heapFile) && waited < 30_000; waited += 200) await sleep(200);
+      }
       // A little inside the window at both ends: the spawn-to-profile offset is not known exactly.
       window = [loadStart + 500, loadStart + Number(values.seconds) * 1000 - 500];
     } finally {
       await server.stop("SIGINT");
+    }
+    if (values.heap) {
+      if (!existsSync(heapFile)) throw new Error("no heap profile was written");
+      const { perRequest, buckets, functions } = summarizeHeap((JSON.parse(readFileSync(heapFile, "utf8")) as { head: HeapNode }).head, requests, Number(values.top));
+      process.stdout.write(
+        [`${values.route}: ${rps.toFixed(0)} req/s under the sampler; ${perRequest.toFixed(1)} KiB allocated per request`, "", "by package:", ...buckets, "", "by function:", ...functions, ""].join("\n"),
+      );
+      return;
     }
     const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
     if (!file) throw new Error("no profile was written");
