@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { freshDatabase, REAL_BACKEND } from "./lib/backend";
 import {
-  cpuMs,
+  cpuTimesMs,
   freePort,
   histogramBuckets,
   histogramPercentile,
@@ -84,6 +84,8 @@ export interface RunFigures {
   tickP50: number | null;
   tickP99: number | null;
   cpuMsPerClientSecond: number;
+  /** The share of that CPU time spent in the kernel: the sockets' system calls, mostly. */
+  kernelShare: number;
   rssMb: number;
   emptyRssMb: number;
   kbPerClientSecond: number;
@@ -222,14 +224,16 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
       await sleep(500);
     }
     await sleep(o.spreadSeconds * 1000);
-    const [f0, t0, c0, at0] = [await fleet.read(), await target.ticks(), cpuMs(target.server.pid), performance.now()];
+    const [f0, t0, c0, at0] = [await fleet.read(), await target.ticks(), cpuTimesMs(target.server.pid), performance.now()];
     await sleep(o.seconds * 1000);
-    const [f1, t1, c1, at1] = [await fleet.read(), await target.ticks(), cpuMs(target.server.pid), performance.now()];
+    const [f1, t1, c1, at1] = [await fleet.read(), await target.ticks(), cpuTimesMs(target.server.pid), performance.now()];
     const rss = rssMb(target.server.pid);
     const seconds = (at1 - at0) / 1000;
     const connected = f1.joined - f1.left;
     const clientSeconds = Math.max(1, connected) * seconds;
     const ms = (v: number | null) => (v === null ? null : v * 1000);
+    const kernel = c1.kernel - c0.kernel;
+    const cpu = c1.user - c0.user + kernel;
     return {
       connected,
       notInAtStart: clients - f0.joined - f0.failed,
@@ -239,7 +243,8 @@ async function measure(target: Target, clients: number, o: Options, dir: string)
       movesPerBotSecond: (f1.moves - f0.moves) / clientSeconds,
       tickP50: ms(histogramPercentile(t0.buckets, t1.buckets, 50)),
       tickP99: ms(histogramPercentile(t0.buckets, t1.buckets, 99)),
-      cpuMsPerClientSecond: (c1 - c0) / clientSeconds,
+      cpuMsPerClientSecond: cpu / clientSeconds,
+      kernelShare: cpu > 0 ? kernel / cpu : 0,
       rssMb: rss,
       emptyRssMb: target.emptyRssMb,
       kbPerClientSecond: (f1.bytes - f0.bytes) / 1024 / clientSeconds,
@@ -279,6 +284,12 @@ const FIGURES: { figure: string; unit: string; pick: (f: RunFigures) => number |
   { figure: "tick duration p50", unit: "ms", pick: (f) => f.tickP50 },
   { figure: "tick duration p99", unit: "ms", pick: (f) => f.tickP99 },
   { figure: "server CPU per client-second", unit: "ms", pick: (f) => f.cpuMsPerClientSecond },
+  {
+    figure: "server CPU in the kernel",
+    unit: "%",
+    pick: (f) => 100 * f.kernelShare,
+    about: "system time (/proc stime): the sockets' system calls, and on loopback the receiving side's TCP work too",
+  },
   { figure: "server RSS", unit: "MB", pick: (f) => f.rssMb },
   {
     figure: "server RSS per client",
@@ -319,6 +330,7 @@ export function floorRows(scenario: string, product: RunOutcome, floor: RunOutco
     { figure: "tick duration p99, against the floor", unit: "ms", f: (r: RunFigures) => r.tickP99 },
     { figure: "patches/s seen per client, against the floor", unit: "patches/s", f: (r: RunFigures) => r.patchesPerClientSecond },
     { figure: "server CPU per client-second, against the floor", unit: "ms", f: (r: RunFigures) => r.cpuMsPerClientSecond },
+    { figure: "server CPU in the kernel, against the floor", unit: "%", f: (r: RunFigures) => 100 * r.kernelShare },
   ].map(({ figure, unit, f }) => ({ scenario, figure, value: pick(f), reference: f(floor), unit, note: FLOOR_ABOUT }));
 }
 

@@ -77,14 +77,18 @@ export function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** User + system CPU time the process has used so far, in ms. */
-export function cpuMs(pid: number): number {
+/** The CPU time the process has used so far, in ms: in its own code (user) and in the kernel on its behalf (system calls). */
+export function cpuTimesMs(pid: number): { user: number; kernel: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the parenthesised command name, which may itself hold spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+  return { user: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_SECOND, kernel: (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_SECOND };
+}
+
+/** User + system CPU time the process has used so far, in ms. */
+export function cpuMs(pid: number): number {
+  const { user, kernel } = cpuTimesMs(pid);
+  return user + kernel;
 }
 
 /** Resident set size in MB. */

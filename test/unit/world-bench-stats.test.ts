@@ -19,6 +19,7 @@ const figures = (over: Partial<RunFigures> = {}): RunFigures => ({
   tickP50: 2,
   tickP99: 5,
   cpuMsPerClientSecond: 0.3,
+  kernelShare: 0.4,
   rssMb: 500,
   emptyRssMb: 400,
   kbPerClientSecond: 3,
@@ -133,9 +134,11 @@ describe("world benchmark stats files", () => {
   });
 
   it("the floor's rows set the product's tick beside the floor's, and a failed floor run says why without losing the product's rows", () => {
-    const rows = floorRows("world 200 bots, AOI on (r=100)", figures(), figures({ tickP50: 1, tickP99: 2.5, cpuMsPerClientSecond: 0.2 }));
+    const rows = floorRows("world 200 bots, AOI on (r=100)", figures(), figures({ tickP50: 1, tickP99: 2.5, cpuMsPerClientSecond: 0.2, kernelShare: 0.6 }));
     const p99 = rows.find((r) => r.figure === "tick duration p99, against the floor")!;
     assert.deepEqual([p99.value, p99.reference], [5, 2.5]);
+    const kernel = rows.find((r) => r.figure === "server CPU in the kernel, against the floor")!;
+    assert.deepEqual([kernel.value, kernel.reference, kernel.unit], [40, 60, "%"]);
     assert.match(p99.note!, /no players/);
     assert.match(toMarkdown(rows, { notes: true }), /tick duration p99, against the floor \| 5\.00 \| 2\.50 \| 2\.00 \| ms/);
 
