@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { TEST_ENV } from "./backend";
 import { freePort } from "./server";
@@ -17,15 +19,61 @@ export interface ServerProcess {
 /**
  * Starts the real product (`index.ts`) as a separate process with `env` on top of the
  * test defaults, for tests that need another configuration, a restart or a second
- * process. Resolves once `/readyz` answers 200.
+ * process. Resolves once `/readyz` answers 200. Unless `env` names a database
+ * (`DATABASE_URL` or `DATA_DIR`), the process gets an embedded data directory of its own.
  */
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<ServerProcess> {
+  const database: Record<string, string> = "DATABASE_URL" in env || "DATA_DIR" in env ? {} : { DATABASE_URL: "", DATA_DIR: await embeddedDataDirs.fresh() };
+  return launch({ ...database, ...env }, timeoutMs);
+}
+
+/**
+ * Data directories for server processes that name no database: each a copy of one the
+ * product itself set up once per mocha process (started on it, migrated, stopped
+ * gracefully). An empty embedded database costs seconds of PGlite's initdb, in WASM, at
+ * every start, and the suite starts dozens of these processes on each backend. A copy is
+ * the embedded default `npm start` runs on, already migrated. All are removed when the
+ * mocha process exits.
+ */
+class EmbeddedDataDirs {
+  private root?: string;
+  private template?: Promise<string>;
+  private made = 0;
+
+  async fresh(): Promise<string> {
+    const template = await (this.template ??= this.prepare());
+    const dir = path.join(this.rootDir(), `server-${++this.made}`);
+    fs.cpSync(template, dir, { recursive: true });
+    return dir;
+  }
+
+  private rootDir(): string {
+    if (!this.root) {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-process-data-"));
+      process.once("exit", () => fs.rmSync(root, { recursive: true, force: true }));
+      this.root = root;
+    }
+    return this.root;
+  }
+
+  private async prepare(): Promise<string> {
+    const dir = path.join(this.rootDir(), "template");
+    const server = await launch({ DATABASE_URL: "", DATA_DIR: dir }, 90_000);
+    const code = await server.stop("SIGTERM");
+    if (code !== 0) throw new Error(`the server that set up the template data directory exited with ${code}:\n${server.output()}`);
+    return dir;
+  }
+}
+
+const embeddedDataDirs = new EmbeddedDataDirs();
+
+async function launch(env: Record<string, string>, timeoutMs: number): Promise<ServerProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   // Node itself with tsx's loader, not the tsx CLI: the CLI runs the server as its own
   // child, so a SIGKILL would kill only the CLI and leave the server running orphaned.
   const child = spawn(process.execPath, ["--import", "tsx", "index.ts"], {
     cwd: ROOT,
-    env: { ...process.env, ...TEST_ENV, DATABASE_URL: "pglite://memory", ...env, PORT: String(port) },
+    env: { ...process.env, ...TEST_ENV, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
