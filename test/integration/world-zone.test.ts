@@ -5,6 +5,7 @@ import path from "node:path";
 import { matchMaker } from "@colyseus/core";
 import { Client as SdkClient, type Room } from "@colyseus/sdk";
 import { api, newUser, uniqueName, type TestUser } from "../support/api";
+import { embeddedOnly } from "../support/backend";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { sdk } from "../support/server";
 import { eventually } from "../support/eventually";
@@ -579,6 +580,9 @@ describe("world_zone when full (WORLD_MAX_CLIENTS=1)", function () {
 
 describe("world_zone across a graceful restart", function () {
   this.timeout(90_000);
+  before(function () {
+    embeddedOnly(this);
+  });
 
   it("saves every position on SIGTERM, before the periodic save would have", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tavern-world-"));
