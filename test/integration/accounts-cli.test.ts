@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@colyseus/sdk";
 import { api, uniqueName } from "../support/api";
-import { embeddedOnly, prepareBackend, TEST_ENV } from "../support/backend";
+import { inOnePass, prepareBackend, TEST_ENV } from "../support/backend";
 import { startServerProcess } from "../support/process";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -45,7 +45,7 @@ describe("accounts: CLI", function () {
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it("creates a verified admin, grants a role, refuses a duplicate, and disables the user", async function () {
-    embeddedOnly(this);
+    inOnePass(this, "real");
     const username = uniqueName("cli");
     const created = await cli(dataDir, "user", "create", username, `${username}@example.test`, "cli-password-1", "--role", "admin", "--verified");
     assert.equal(created.code, 0, created.stderr);
@@ -68,7 +68,7 @@ describe("accounts: CLI", function () {
   });
 
   it("exits non-zero with a clear message on a weak password, an unknown user, a bad role or a bad command", async function () {
-    embeddedOnly(this);
+    inOnePass(this, "real");
     const weak = await cli(dataDir, "user", "create", uniqueName("cliweak"), "weak@example.test", "short");
     assert.equal(weak.code, 1);
     assert.match(weak.stderr, /weak_password/);
@@ -84,7 +84,7 @@ describe("accounts: CLI", function () {
   });
 
   it("refuses, with a message, to open a data directory that a running server holds", async function () {
-    embeddedOnly(this);
+    inOnePass(this, "real");
     const srv = await startServerProcess({ DATABASE_URL: "", DATA_DIR: dataDir });
     try {
       const refused = await cli(dataDir, "user", "disable", "whoever");
@@ -120,7 +120,7 @@ describe("accounts: CLI", function () {
   });
 
   it("BOOTSTRAP_ADMIN_* on start grants admin to an existing user, idempotently across restarts", async function () {
-    embeddedOnly(this);
+    inOnePass(this, "real");
     const username = uniqueName("boss");
     const password = "boss-password-1";
     assert.equal((await cli(dataDir, "user", "create", username, `${username}@example.test`, password)).code, 0);

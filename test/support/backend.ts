@@ -115,6 +115,19 @@ export function embeddedOnly(ctx: Mocha.Context): void {
 }
 
 /**
+ * For a describe (or a test) that checks the same thing whatever the backend, and costs
+ * much: spawned processes on their own embedded database, or a page in a real browser.
+ * Run alone, the suite runs it on whichever backend it is on. When .ci/run runs the
+ * embedded and the Postgres + Redis passes side by side (TEST_PASSES_SIDE_BY_SIDE=1), it
+ * runs in `pass` only, the two passes sharing such work so that neither is the long one.
+ * Call it in the describe's first `before` hook, or first in the test.
+ */
+export function inOnePass(ctx: Mocha.Context, pass: "embedded" | "real"): void {
+  if (process.env.TEST_PASSES_SIDE_BY_SIDE !== "1") return;
+  if ((pass === "real") !== Boolean(process.env.TEST_DATABASE_URL)) ctx.skip();
+}
+
+/**
  * For a test whose backend-specific part another test of the same describe already
  * checks on the embedded database, and whose cost is mostly spawning servers: it runs in
  * the Postgres + Redis pass only, whose lane in CI has room beside the longer embedded

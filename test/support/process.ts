@@ -23,8 +23,12 @@ export interface ServerProcess {
  * (`DATABASE_URL` or `DATA_DIR`), the process gets an embedded data directory of its own.
  */
 export async function startServerProcess(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<ServerProcess> {
-  const database: Record<string, string> = "DATABASE_URL" in env || "DATA_DIR" in env ? {} : { DATABASE_URL: "", DATA_DIR: await embeddedDataDirs.fresh() };
-  return launch({ ...database, ...env }, timeoutMs);
+  if ("DATABASE_URL" in env || "DATA_DIR" in env) return launch(env, timeoutMs);
+  const dataDir = await embeddedDataDirs.fresh();
+  const server = await launch({ DATABASE_URL: "", DATA_DIR: dataDir, ...env }, timeoutMs);
+  // About 40 MB each: removed with its process, not kept until the mocha run ends.
+  server.child.once("exit", () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  return server;
 }
 
 /**
@@ -32,8 +36,8 @@ export async function startServerProcess(env: Record<string, string> = {}, timeo
  * product itself set up once per mocha process (started on it, migrated, stopped
  * gracefully). An empty embedded database costs seconds of PGlite's initdb, in WASM, at
  * every start, and the suite starts dozens of these processes on each backend. A copy is
- * the embedded default `npm start` runs on, already migrated. All are removed when the
- * mocha process exits.
+ * the embedded default `npm start` runs on, already migrated. What is left (the template,
+ * a copy whose server never started) is removed when the mocha process exits.
  */
 class EmbeddedDataDirs {
   private root?: string;
