@@ -105,10 +105,10 @@ export const TEST_ENV: Record<string, string> = {
 };
 
 /**
- * For a describe (or a test) whose servers or CLI runs are spawned on their own embedded
- * database and in-process presence whatever backend the suite runs on: it would check
- * the very same thing in both passes, so it runs in the embedded pass only. Call it in
- * the describe's first `before` hook, or first in the test.
+ * For a describe whose servers are spawned on their own embedded database and
+ * in-process presence whatever backend the suite runs on: it would check the very same
+ * thing in both passes, so it runs in the embedded pass only. Call it in the describe's
+ * first `before` hook.
  */
 export function embeddedOnly(ctx: Mocha.Context): void {
   if (process.env.TEST_DATABASE_URL) ctx.skip();
