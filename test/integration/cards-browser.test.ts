@@ -3,7 +3,6 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { api, newUser } from "../support/api";
 import { baseUrl } from "../support/server";
-import { inOnePass } from "../support/backend";
 
 const WAIT = { timeout: 15_000 };
 
@@ -15,7 +14,6 @@ describe("an imported card's text in the /demo page", function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 

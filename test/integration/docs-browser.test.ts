@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { baseUrl } from "../support/server";
-import { inOnePass } from "../support/backend";
 
 
 /**
@@ -15,7 +14,6 @@ describe("API reference in a real browser", function () {
   let browser: Browser | undefined;
 
   before(async function () {
-    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 
