@@ -3,6 +3,7 @@ import type { Browser } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { api, newUser } from "../support/api";
 import { baseUrl } from "../support/server";
+import { inOnePass } from "../support/backend";
 
 const WAIT = { timeout: 15_000 };
 
@@ -14,6 +15,7 @@ describe("an imported card's text in the /demo page", function () {
   let browser: Browser | undefined;
 
   before(async function () {
+    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 

@@ -5,6 +5,7 @@ import { api, newUser, uniqueName, type TestUser } from "../support/api";
 import { startServerProcess } from "../support/process";
 import { baseUrl, server } from "../support/server";
 import { startTcpProxy } from "../support/tcp-proxy";
+import { inOnePass } from "../support/backend";
 
 /** A path (docs/demo.png in the README) to save a screenshot of two players to, as one more test. */
 const SCREENSHOT = process.env.DEMO_SCREENSHOT;
@@ -78,6 +79,7 @@ describe("/demo in a real browser", function () {
   let borin: Player;
 
   before(async function () {
+    inOnePass(this, "embedded");
     this.timeout(90_000);
     browser = await launchBrowser(this);
     proxy = await startTcpProxy({ host: "127.0.0.1", port: server().port });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { baseUrl } from "../support/server";
+import { inOnePass } from "../support/backend";
 
 
 /**
@@ -14,6 +15,7 @@ describe("API reference in a real browser", function () {
   let browser: Browser | undefined;
 
   before(async function () {
+    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 

@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { launchBrowser } from "../support/browser";
 import { adminUser, api, newUser } from "../support/api";
 import { balanceOf, checkout, newProduct } from "../support/payments";
+import { inOnePass } from "../support/backend";
 
 
 /**
@@ -15,6 +16,7 @@ describe("sandbox checkout page in a real browser", function () {
   let browser: Browser | undefined;
 
   before(async function () {
+    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 

@@ -7,6 +7,7 @@ import { launchBrowser } from "../support/browser";
 import { api, newUser } from "../support/api";
 import { startServerProcess, type ServerProcess } from "../support/process";
 import { baseUrl, sdk } from "../support/server";
+import { inOnePass } from "../support/backend";
 
 const WAIT = { timeout: 15_000 };
 const PRODUCT_ROOMS = ["dm_channel", "inbox", "world_zone"];
@@ -87,6 +88,7 @@ describe("Colyseus playground and monitor in a real browser", function () {
   const open: Room[] = [];
 
   before(async function () {
+    inOnePass(this, "embedded");
     browser = await launchBrowser(this);
   });
 

@@ -1,6 +1,5 @@
 import fs from "node:fs";
 import { chromium, type Browser } from "playwright-core";
-import { inOnePass } from "./backend";
 
 /** Debian's chromium (`.ci/run` installs it); CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -8,11 +7,9 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /**
  * A headless Chromium for the browser tests, or a skip of the calling suite that says
  * why (out loud rather than passed: CI installs chromium, so these tests run there).
- * A page behaves alike on either backend, so with CI's two passes side by side the
- * browser suites run in the embedded one only. Call it from a `before` hook.
+ * Call it from a `before` hook.
  */
 export async function launchBrowser(ctx: Mocha.Context): Promise<Browser> {
-  inOnePass(ctx, "embedded");
   if (!fs.existsSync(CHROMIUM)) {
     console.warn(`    skipped: no browser at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
     ctx.skip();
